@@ -1,0 +1,71 @@
+"""Byte-order helpers and checked slicing; no format knowledge lives here.
+
+``struct.Struct`` is created only here and in layout modules (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Callable
+
+from .errors import CorruptDataError
+
+
+def make_struct(fmt: str, size: int, what: str) -> struct.Struct:
+    """A ``struct.Struct`` whose size is checked against the size the spec states."""
+    s = struct.Struct(fmt)
+    if s.size != size:  # a layout typo must fail at import, not on a customer's disc
+        raise AssertionError(f"{what}: struct size {s.size} != spec size {size}")
+    return s
+
+
+def check_length(buf: bytes | memoryview, offset: int, size: int, what: str) -> None:
+    """Raise CorruptDataError unless ``buf[offset:offset + size]`` lies wholly inside ``buf``."""
+    if offset < 0 or size < 0 or offset + size > len(buf):
+        raise CorruptDataError(
+            f"{what} at offset {offset:#x}: needs {size} bytes, only {max(0, len(buf) - offset)} there"
+        )
+
+
+def parse_with(s: struct.Struct, buf: bytes | memoryview, offset: int, what: str) -> tuple:
+    """Unpack ``s`` at ``offset`` after checking the length."""
+    check_length(buf, offset, s.size, what)
+    return s.unpack_from(buf, offset)
+
+
+U16_LE = struct.Struct("<H")
+U32_LE = struct.Struct("<I")
+U32_BE = struct.Struct(">I")
+
+
+def u16le(buf: bytes | memoryview, offset: int = 0) -> int:
+    return U16_LE.unpack_from(buf, offset)[0]
+
+
+def u32le(buf: bytes | memoryview, offset: int = 0) -> int:
+    return U32_LE.unpack_from(buf, offset)[0]
+
+
+def u32be(buf: bytes | memoryview, offset: int = 0) -> int:
+    return U32_BE.unpack_from(buf, offset)[0]
+
+
+def both_endian_mismatch(buf: bytes | memoryview, offset: int, width: int) -> bool:
+    """True when the little- and big-endian halves of a both-endian field disagree.
+
+    Mounting reads the little-endian half (mastering tools get the other one wrong, and the
+    kernel does the same); only ``verify`` reports a mismatch.
+    """
+    half = bytes(buf[offset:offset + width])
+    other = bytes(buf[offset + width:offset + 2 * width])
+    return half != other[::-1]
+
+
+def bcd(value: int) -> int:
+    """Decode one binary-coded-decimal byte (0x59 -> 59)."""
+    return (value >> 4) * 10 + (value & 0x0F)
+
+
+def strip_text(raw: bytes, decode: Callable[[bytes], str] = lambda b: b.decode("latin-1")) -> str:
+    """Decode a space- or NUL-padded text field and strip the padding."""
+    return decode(raw).rstrip(" \x00")

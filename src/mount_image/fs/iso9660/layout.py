@@ -1,0 +1,409 @@
+"""Every ISO 9660 on-disk structure we read, declared once (ECMA-119 2nd edition, 1987).
+
+Also the System Use Sharing Protocol (SUSP 1.12), Rock Ridge (RRIP 1.12), El Torito 1.0 and
+zisofs structures, since they live inside ISO 9660 records and sectors. Layout code is pure:
+bytes in, object out. Both-endian fields are read from their little-endian half.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ...binary import check_length, make_struct, parse_with
+from ...errors import CorruptDataError
+
+SECTOR = 2048
+FIRST_DESCRIPTOR_SECTOR = 16            # ECMA-119 §6.2.1: the system area is sectors 0-15
+STANDARD_ID = b"CD001"
+
+VD_BOOT_RECORD = 0
+VD_PRIMARY = 1
+VD_SUPPLEMENTARY = 2
+VD_PARTITION = 3
+VD_TERMINATOR = 255
+
+# Directory record file flags (ECMA-119 §9.1.6).
+FLAG_HIDDEN = 0x01          # "existence" bit
+FLAG_DIRECTORY = 0x02
+FLAG_ASSOCIATED = 0x04
+FLAG_RECORD = 0x08
+FLAG_PROTECTION = 0x10
+FLAG_MULTI_EXTENT = 0x80
+
+# Joliet escape sequences in the SVD (Joliet specification 1995, §2): UCS-2 levels 1-3.
+JOLIET_ESCAPES = {b"%/@": 1, b"%/C": 2, b"%/E": 3}
+
+
+def _datetime_ns(year: int, month: int, day: int, hour: int, minute: int, second: int,
+                 centi: int, gmt_offset_quarters: int) -> int:
+    """Nanoseconds since the epoch, or 0 for an unset or impossible date (never raises)."""
+    if gmt_offset_quarters > 127:
+        gmt_offset_quarters -= 256
+    if not -48 <= gmt_offset_quarters <= 52:
+        gmt_offset_quarters = 0  # out of range: the spec's limit; read the time as GMT
+    try:
+        tz = dt.timezone(dt.timedelta(minutes=15 * gmt_offset_quarters))
+        when = dt.datetime(year, month, day, hour, minute, second, centi * 10000, tzinfo=tz)
+    except ValueError:
+        return 0
+    return int(when.timestamp()) * 1_000_000_000 + centi * 10_000_000
+
+
+_DIR_DATETIME = make_struct("<6Bb", 7, "directory record date")
+
+
+def parse_dir_datetime(buf: bytes | memoryview, offset: int = 0) -> int:
+    """Recording Date and Time of a directory record (ECMA-119 §9.1.5), as epoch nanoseconds."""
+    y, mo, d, h, mi, s, off = parse_with(_DIR_DATETIME, buf, offset, "directory record date")
+    if mo == 0 and d == 0:
+        return 0
+    return _datetime_ns(1900 + y, mo, d, h, mi, s, 0, off & 0xFF)
+
+
+def parse_dec_datetime(buf: bytes | memoryview, offset: int = 0) -> int:
+    """Digits date-time of a volume descriptor (ECMA-119 §8.4.26.1), as epoch nanoseconds; 0 unset."""
+    check_length(buf, offset, 17, "volume descriptor date")
+    digits = bytes(buf[offset:offset + 16])
+    if not digits.isdigit() or digits == b"0" * 16:
+        return 0
+    n = [int(digits[a:b]) for a, b in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14), (14, 16))]
+    return _datetime_ns(*n, buf[offset + 16])
+
+
+def format_dec_datetime(buf: bytes | memoryview, offset: int = 0) -> str | None:
+    """The same date as ISO 8601 text for ``info`` (None when unset)."""
+    ns = parse_dec_datetime(buf, offset)
+    if not ns:
+        return None
+    quarters = buf[offset + 16]
+    quarters = quarters - 256 if quarters > 127 else quarters
+    tz = dt.timezone(dt.timedelta(minutes=15 * quarters)) if -48 <= quarters <= 52 else dt.timezone.utc
+    return dt.datetime.fromtimestamp(ns / 1e9, tz).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeDescriptorHeader:
+    """Volume Descriptor header: type, standard identifier, version (ECMA-119 §8.1)."""
+
+    type: int
+    standard_identifier: bytes
+    version: int
+
+    SIZE = 7
+    _S = make_struct("<B5sB", 7, "Volume Descriptor header")
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> VolumeDescriptorHeader:
+        return cls(*parse_with(cls._S, buf, offset, "Volume Descriptor header"))
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeDescriptor:
+    """Primary (ECMA-119 §8.4) or Supplementary/Enhanced (ECMA-119 §8.5) Volume Descriptor.
+
+    Both share one layout; in a primary descriptor ``volume_flags`` and ``escape_sequences``
+    are unused bytes.
+    """
+
+    type: int
+    standard_identifier: bytes
+    version: int
+    volume_flags: int
+    system_identifier: bytes
+    volume_identifier: bytes
+    volume_space_size: int
+    escape_sequences: bytes
+    volume_set_size: int
+    volume_sequence_number: int
+    logical_block_size: int
+    path_table_size: int
+    location_of_type_l_path_table: int
+    location_of_optional_type_l_path_table: int
+    root_directory_record: bytes
+    volume_set_identifier: bytes
+    publisher_identifier: bytes
+    data_preparer_identifier: bytes
+    application_identifier: bytes
+    copyright_file_identifier: bytes
+    abstract_file_identifier: bytes
+    bibliographic_file_identifier: bytes
+    volume_creation_date: bytes
+    volume_modification_date: bytes
+    volume_expiration_date: bytes
+    volume_effective_date: bytes
+    file_structure_version: int
+
+    SIZE = 2048
+    _S = make_struct(
+        "<B5sBB32s32s8xI4x32sH2xH2xH2xI4xII8x34s128s128s128s128s37s37s37s17s17s17s17sB1166x",
+        2048, "Volume Descriptor")
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> VolumeDescriptor:
+        return cls(*parse_with(cls._S, buf, offset, "Volume Descriptor"))
+
+
+@dataclass(frozen=True, slots=True)
+class BootRecord:
+    """Boot Record volume descriptor (ECMA-119 §8.2) as El Torito 1.0 §2.0 fills it."""
+
+    type: int
+    standard_identifier: bytes
+    version: int
+    boot_system_identifier: bytes
+    boot_identifier: bytes
+    boot_catalog_pointer: int          # El Torito: absolute sector of the boot catalog
+
+    SIZE = 2048
+    _S = make_struct("<B5sB32s32sI1973x", 2048, "Boot Record")
+    EL_TORITO_ID = b"EL TORITO SPECIFICATION"
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> BootRecord:
+        return cls(*parse_with(cls._S, buf, offset, "Boot Record"))
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryRecord:
+    """Directory Record (ECMA-119 §9.1); ``file_identifier`` and ``system_use`` follow the fixed part."""
+
+    length_of_directory_record: int
+    extended_attribute_record_length: int
+    location_of_extent: int
+    data_length: int
+    recording_date: bytes
+    file_flags: int
+    file_unit_size: int
+    interleave_gap_size: int
+    volume_sequence_number: int
+    length_of_file_identifier: int
+    file_identifier: bytes
+    system_use: bytes
+
+    FIXED_SIZE = 33
+    _S = make_struct("<BBI4xI4x7sBBBH2xB", 33, "Directory Record")
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> DirectoryRecord:
+        """Parse one record; its length must hold the fixed part and the identifier."""
+        fields = parse_with(cls._S, buf, offset, "Directory Record")
+        length, len_fi = fields[0], fields[-1]
+        check_length(buf, offset, length, "Directory Record")
+        ident_end = cls.FIXED_SIZE + len_fi
+        if length < ident_end:
+            raise CorruptDataError(
+                f"Directory Record at offset {offset:#x}: length {length} cannot hold a "
+                f"{len_fi}-byte identifier")
+        # A padding byte follows an even-length identifier (§9.1.12).
+        su_start = ident_end + (1 - len_fi % 2)
+        ident = bytes(buf[offset + cls.FIXED_SIZE:offset + ident_end])
+        system_use = bytes(buf[offset + su_start:offset + length]) if su_start < length else b""
+        return cls(*fields, ident, system_use)
+
+    @property
+    def recording_time_ns(self) -> int:
+        return parse_dir_datetime(self.recording_date)
+
+
+# ---- SUSP 1.12 and RRIP 1.12 ---------------------------------------------------------------
+
+SUSP_HEADER = make_struct("<2sBB", 4, "SUSP entry header")   # SUSP 1.12 §4: sig, len, version
+
+
+def parse_susp_header(buf: bytes | memoryview, offset: int) -> tuple[bytes, int, int]:
+    """Signature, length and version of one System Use Entry (SUSP 1.12 §4)."""
+    return parse_with(SUSP_HEADER, buf, offset, "SUSP entry")
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuationArea:
+    """CE entry: where the System Use area continues (SUSP 1.12 §5.1)."""
+
+    block_location: int
+    offset: int
+    length: int
+
+    _S = make_struct("<I4xI4xI4x", 24, "CE entry")
+
+    @classmethod
+    def parse(cls, data: bytes) -> ContinuationArea:
+        return cls(*parse_with(cls._S, data, 0, "SUSP CE entry"))
+
+
+@dataclass(frozen=True, slots=True)
+class SharingProtocolIndicator:
+    """SP entry: SUSP is in use and how many bytes to skip in each System Use area (SUSP 1.12 §5.3)."""
+
+    check_bytes: bytes
+    len_skp: int
+
+    _S = make_struct("<2sB", 3, "SP entry")
+    CHECK = b"\xbe\xef"
+
+    @classmethod
+    def parse(cls, data: bytes) -> SharingProtocolIndicator:
+        return cls(*parse_with(cls._S, data, 0, "SUSP SP entry"))
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionReference:
+    """ER entry: which extension the SUSP entries belong to (SUSP 1.12 §5.5)."""
+
+    ext_ver: int
+    ext_id: bytes
+    ext_des: bytes
+    ext_src: bytes
+
+    _S = make_struct("<BBBB", 4, "ER entry")
+
+    @classmethod
+    def parse(cls, data: bytes) -> ExtensionReference:
+        len_id, len_des, len_src, ver = parse_with(cls._S, data, 0, "SUSP ER entry")
+        check_length(data, 4, len_id + len_des + len_src, "SUSP ER entry")
+        a, b = 4 + len_id, 4 + len_id + len_des
+        return cls(ver, data[4:a], data[a:b], data[b:b + len_src])
+
+
+RRIP_IDS = (b"RRIP_1991A", b"IEEE_P1282", b"IEEE_1282")
+
+
+@dataclass(frozen=True, slots=True)
+class PosixAttributes:
+    """PX entry: mode, links, uid, gid and (RRIP 1.12 only) file serial number (RRIP 1.12 §4.1.1)."""
+
+    file_mode: int
+    links: int
+    user_id: int
+    group_id: int
+    serial_number: int | None
+
+    _S = make_struct("<I4xI4xI4xI4x", 32, "PX entry")
+    _SERIAL = make_struct("<I4x", 8, "PX serial number")
+
+    @classmethod
+    def parse(cls, data: bytes) -> PosixAttributes:
+        mode, links, uid, gid = parse_with(cls._S, data, 0, "RRIP PX entry")
+        serial = cls._SERIAL.unpack_from(data, 32)[0] if len(data) >= 40 else None
+        return cls(mode, links, uid, gid, serial)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceNumber:
+    """PN entry: device number of a block or character device (RRIP 1.12 §4.1.2)."""
+
+    dev_t_high: int
+    dev_t_low: int
+
+    _S = make_struct("<I4xI4x", 16, "PN entry")
+
+    @classmethod
+    def parse(cls, data: bytes) -> DeviceNumber:
+        return cls(*parse_with(cls._S, data, 0, "RRIP PN entry"))
+
+
+# SL component flags (RRIP 1.12 §4.1.3.1) and NM flags (§4.1.4).
+SL_CONTINUE, SL_CURRENT, SL_PARENT, SL_ROOT = 0x01, 0x02, 0x04, 0x08
+NM_CONTINUE, NM_CURRENT, NM_PARENT = 0x01, 0x02, 0x04
+
+SL_COMPONENT = make_struct("<BB", 2, "SL component header")  # flags, length (RRIP 1.12 §4.1.3.1)
+
+# TF flags (RRIP 1.12 §4.1.6): which timestamps follow, in this order; LONG_FORM = 17-byte dates.
+TF_CREATION, TF_MODIFY, TF_ACCESS, TF_ATTRIBUTES = 0x01, 0x02, 0x04, 0x08
+TF_BACKUP, TF_EXPIRATION, TF_EFFECTIVE, TF_LONG_FORM = 0x10, 0x20, 0x40, 0x80
+
+LOCATION = make_struct("<I4x", 8, "CL/PL location")          # CL, PL (RRIP 1.12 §4.1.5.1-2)
+
+
+@dataclass(frozen=True, slots=True)
+class ZisofsEntry:
+    """ZF entry: a zisofs-compressed file (zisofs, as in the Linux kernel's fs/isofs/rock.c and mkzftree)."""
+
+    algorithm: bytes
+    header_size_div4: int
+    log2_block_size: int
+    uncompressed_size: int
+
+    _S = make_struct("<2sBBI4x", 12, "ZF entry")
+
+    @classmethod
+    def parse(cls, data: bytes) -> ZisofsEntry:
+        return cls(*parse_with(cls._S, data, 0, "RRIP ZF entry"))
+
+
+@dataclass(frozen=True, slots=True)
+class ZisofsHeader:
+    """The 16-byte header at the start of a zisofs file's data (mkzftree format)."""
+
+    magic: bytes
+    uncompressed_size: int
+    header_size_div4: int
+    log2_block_size: int
+
+    SIZE = 16
+    MAGIC = b"\x37\xe4\x53\x96\xc9\xdb\xd6\x07"
+    _S = make_struct("<8sIBB2x", 16, "zisofs header")
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> ZisofsHeader:
+        return cls(*parse_with(cls._S, buf, offset, "zisofs header"))
+
+
+ZISOFS_POINTER = make_struct("<I", 4, "zisofs block pointer")
+
+
+# ---- El Torito 1.0 --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ValidationEntry:
+    """Boot catalog Validation Entry (El Torito 1.0 §2.1)."""
+
+    header_id: int
+    platform_id: int
+    id_string: bytes
+    checksum: int
+    key: bytes
+
+    SIZE = 32
+    _S = make_struct("<BB2x24sH2s", 32, "El Torito Validation Entry")
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> ValidationEntry:
+        return cls(*parse_with(cls._S, buf, offset, "El Torito Validation Entry"))
+
+
+@dataclass(frozen=True, slots=True)
+class SectionEntry:
+    """Initial/Default Entry (El Torito 1.0 §2.2) and Section Entry (§2.4): one bootable image."""
+
+    boot_indicator: int
+    boot_media_type: int
+    load_segment: int
+    system_type: int
+    sector_count: int          # 512-byte virtual sectors to load
+    load_rba: int
+    selection_criteria: bytes
+
+    SIZE = 32
+    _S = make_struct("<BBHBxHI20s", 32, "El Torito Section Entry")
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> SectionEntry:
+        return cls(*parse_with(cls._S, buf, offset, "El Torito Section Entry"))
+
+
+@dataclass(frozen=True, slots=True)
+class SectionHeader:
+    """Section Header Entry (El Torito 1.0 §2.3): 0x90 more headers follow, 0x91 the last one."""
+
+    header_indicator: int
+    platform_id: int
+    section_entries: int
+    id_string: bytes
+
+    SIZE = 32
+    _S = make_struct("<BBH28s", 32, "El Torito Section Header")
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> SectionHeader:
+        return cls(*parse_with(cls._S, buf, offset, "El Torito Section Header"))

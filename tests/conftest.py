@@ -1,0 +1,88 @@
+"""Shared test helpers: the public corpus, tool look-up, running the CLI, real FUSE mounts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("MOUNT_IMAGE_CORPUS", REPO.parent / "shared" / "corpus" / "public"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_tool(name: str) -> str:
+    """Path of an external tool; a missing tool fails the test in CI (where .ci/run installs
+    every tool) and skips it on a developer's machine."""
+    path = shutil.which(name)
+    if path:
+        return path
+    if IN_CI:
+        pytest.fail(f"tool {name!r} is missing: .ci/run must install it")
+    pytest.skip(f"tool {name!r} is not installed")
+    raise AssertionError  # unreachable
+
+
+def corpus_file(relative: str) -> Path:
+    path = CORPUS / relative
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"corpus file {path} is missing")
+        pytest.skip(f"corpus file {relative} is not here")
+    return path
+
+
+def run_cli(*args: str | os.PathLike, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+    """Run ``mount-image ARGS`` as a user would, capturing its output as text."""
+    return subprocess.run([sys.executable, "-m", "mount_image", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def is_mounted(path: Path) -> bool:
+    target = os.path.realpath(path)
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == target for line in f)
+
+
+def unmount(path: Path) -> None:
+    if not is_mounted(path):
+        return
+    for cmd in (["fusermount3", "-u", str(path)], ["fusermount3", "-uz", str(path)]):
+        if subprocess.run(cmd, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    deadline = time.monotonic() + 10
+    while is_mounted(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def mounted(image: str | os.PathLike, mountpoint: Path, *options: str) -> Iterator[Path]:
+    """Mount ``image`` with the real CLI, yield the mountpoint, always unmount."""
+    require_tool("fusermount3")
+    mountpoint.mkdir(parents=True, exist_ok=True)
+    proc = run_cli(image, mountpoint, *options)
+    try:
+        assert proc.returncode == 0, f"mount failed ({proc.returncode}): {proc.stderr}"
+        assert is_mounted(mountpoint), "mount-image returned 0 but nothing is mounted"
+        yield mountpoint
+    finally:
+        unmount(mountpoint)
+
+
+@pytest.fixture
+def mount(tmp_path: Path):
+    """``with mount(image, "-o", "norock") as mnt:`` mounts under tmp_path and cleans up."""
+    counter = iter(range(1000))
+
+    def _mount(image: str | os.PathLike, *options: str):
+        return mounted(image, tmp_path / f"mnt{next(counter)}", *options)
+
+    return _mount
