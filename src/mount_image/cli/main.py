@@ -1,0 +1,247 @@
+"""``mount-image``: mount / unmount / list / info / ls / extract (see docs/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import stat as st
+import subprocess
+import sys
+import time
+from typing import Any, Sequence
+
+from ..errors import MountImageError, UsageError
+from . import mounts
+from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
+from .opening import Opened, open_view
+from .options import parse_options
+
+COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mount-image", description="Mount disc images read-only through FUSE.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_options(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("-o", dest="options", action="append", default=[], metavar="OPTS",
+                        help="comma-separated mount options (see docs/cli.md)")
+        return sp
+
+    m = with_options(sub.add_parser("mount", help="mount IMAGE on MOUNTPOINT"))
+    m.add_argument("image")
+    m.add_argument("mountpoint")
+    m.add_argument("-f", "--foreground", action="store_true", help="stay in the foreground")
+    m.add_argument("--view", choices=["files"], default="files")
+    u = sub.add_parser("unmount", help="unmount MOUNTPOINT")
+    u.add_argument("mountpoint")
+    lst = sub.add_parser("list", help="list mounted images")
+    lst.add_argument("--json", action="store_true")
+    i = with_options(sub.add_parser("info", help="describe an image"))
+    i.add_argument("image")
+    i.add_argument("--json", action="store_true")
+    ls = with_options(sub.add_parser("ls", help="list a directory of an image without mounting"))
+    ls.add_argument("image")
+    ls.add_argument("path", nargs="?", default="/")
+    ls.add_argument("-l", dest="long", action="store_true")
+    ls.add_argument("-R", dest="recursive", action="store_true")
+    x = with_options(sub.add_parser("extract", help="copy a file or tree out of an image"))
+    x.add_argument("image")
+    x.add_argument("path")
+    x.add_argument("dest")
+    return p
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """``mount-image IMAGE MNT`` means ``mount``; ``-u MNT`` means ``unmount``."""
+    if argv and argv[0] == "-u":
+        return ["unmount", *argv[1:]]
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        return ["mount", *argv]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
+    try:
+        return COMMAND_FUNCS[args.command](args)
+    except UsageError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except MountImageError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open(args: argparse.Namespace) -> Opened:
+    return open_view(args.image, parse_options(args.options))
+
+
+def cmd_mount(args: argparse.Namespace) -> int:
+    from .daemon import run_mount
+    options = parse_options(args.options)
+    opened = open_view(args.image, options)
+    return run_mount(opened, os.path.abspath(args.image), args.mountpoint, options, args.foreground)
+
+
+def cmd_unmount(args: argparse.Namespace) -> int:
+    target = os.path.realpath(args.mountpoint)
+    if not any(m.mountpoint == target for m in mounts.our_mounts()):
+        error(f"{args.mountpoint}: not a mount-image mount")
+        return EXIT_FAILURE
+    proc = subprocess.run(["fusermount3", "-u", target], capture_output=True, text=True)
+    if proc.returncode != 0:
+        error(f"{args.mountpoint}: {proc.stderr.strip() or 'unmount failed'}")
+        return EXIT_FAILURE
+    deadline = time.monotonic() + 5
+    while mounts.is_mountpoint(target) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    found = mounts.our_mounts()
+    if args.json:
+        print(json.dumps([{"image": m.image, "mountpoint": m.mountpoint, "view": m.view, "pid": m.pid}
+                          for m in found], indent=2))
+    else:
+        for m in found:
+            print(f"{m.image}\t{m.mountpoint}\t{m.view}")
+    return EXIT_OK
+
+
+def describe(opened: Opened) -> dict[str, Any]:
+    fs = opened.fs
+    source = opened.disc.sources[0]
+    info: dict[str, Any] = {
+        "image": os.path.abspath(opened.disc.path),
+        "container": opened.disc.container,
+        "size": source.size,
+        "label": fs.label,
+        "filesystems": list(fs.kinds),
+        "shown": fs.shown,
+    }
+    info.update(fs.info())
+    return info
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    try:
+        info = describe(opened)
+    finally:
+        opened.close()
+    if args.json:
+        print(json.dumps(info, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    iso = info["iso9660"]
+    lines = [
+        f"image:        {info['image']}",
+        f"container:    {info['container']}",
+        f"size:         {info['size']} bytes",
+        f"label:        {info['label']}",
+        f"filesystems:  {', '.join(info['filesystems'])} (showing {info['shown']})",
+        f"iso9660:      level {iso['level']}, {iso['volume_blocks']} blocks of {iso['block_size']}",
+        f"created:      {iso['created'] or '-'}",
+        f"modified:     {iso['modified'] or '-'}",
+        f"system:       {iso['system_id'] or '-'}",
+        f"publisher:    {iso['publisher'] or '-'}",
+        f"preparer:     {iso['preparer'] or '-'}",
+        f"application:  {iso['application'] or '-'}",
+    ]
+    if info["joliet"]:
+        lines.append(f"joliet:       level {info['joliet']['level']}, label {info['joliet']['volume_id']}")
+    if info["rockridge"]:
+        lines.append(f"rock ridge:   {', '.join(info['rockridge']['extensions']) or 'yes (no ER entry)'}")
+    for n, e in enumerate(info["eltorito"], 1):
+        lines.append(f"boot entry {n}: {e['platform']} {e['emulation']}, {'bootable' if e['bootable'] else 'not bootable'}, "
+                     f"load RBA {e['load_rba']}, {e['sectors']} sectors")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _walk(opened: Opened, entry: Any, prefix: str):
+    for child in opened.view.listdir(entry):
+        path = f"{prefix}{child.name}"
+        yield path, child
+        if child.stat.is_dir:
+            yield from _walk(opened, child, path + "/")
+
+
+def _long(opened: Opened, name: str, entry: Any) -> str:
+    a = opened.view.attributes(entry)
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(a.mtime_ns / 1e9))
+    target = f" -> {opened.view.readlink(entry)}" if st.S_ISLNK(a.mode) else ""
+    return f"{st.filemode(a.mode)} {a.nlink:3} {a.uid:5} {a.gid:5} {a.size:12} {when} {name}{target}"
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    try:
+        entry = opened.view.resolve(args.path)
+        if not entry.stat.is_dir:
+            print(_long(opened, entry.name, entry) if args.long else entry.name)
+            return EXIT_OK
+        if args.recursive:
+            items = sorted(_walk(opened, entry, ""))
+        else:
+            items = sorted((c.name, c) for c in opened.view.listdir(entry))
+        for name, child in items:
+            print(_long(opened, name, child) if args.long else name)
+        return EXIT_OK
+    except OSError as exc:
+        error(f"{args.image}:{args.path}: {exc.strerror or exc}")
+        return EXIT_FAILURE
+    finally:
+        opened.close()
+
+
+def _extract_one(opened: Opened, entry: Any, dest: str) -> None:
+    a = opened.view.attributes(entry)
+    if st.S_ISDIR(a.mode):
+        os.makedirs(dest, exist_ok=True)
+        for child in opened.view.listdir(entry):
+            _extract_one(opened, child, os.path.join(dest, child.name))
+    elif st.S_ISLNK(a.mode):
+        os.symlink(opened.view.readlink(entry), dest)
+        return
+    elif st.S_ISREG(a.mode):
+        with open(dest, "wb") as f:
+            offset, chunk = 0, 1 << 20
+            while offset < a.size:
+                data = opened.view.read(entry, offset, min(chunk, a.size - offset))
+                if not data:
+                    break
+                f.write(data)
+                offset += len(data)
+    else:
+        return  # devices and FIFOs are not recreated: extract is for content
+    os.chmod(dest, st.S_IMODE(a.mode) | 0o200)
+    os.utime(dest, ns=(a.atime_ns, a.mtime_ns))
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    try:
+        entry = opened.view.resolve(args.path)
+        dest = args.dest
+        if not entry.stat.is_dir and os.path.isdir(dest):
+            dest = os.path.join(dest, entry.name)
+        _extract_one(opened, entry, dest)
+        return EXIT_OK
+    except OSError as exc:
+        error(f"{args.image}:{args.path}: {exc.strerror or exc}")
+        return EXIT_FAILURE
+    except MountImageError as exc:
+        error(f"{args.image}:{args.path}: {exc}")
+        return EXIT_FAILURE
+    finally:
+        opened.close()
+
+
+COMMAND_FUNCS = {"mount": cmd_mount, "unmount": cmd_unmount, "list": cmd_list, "info": cmd_info,
+                 "ls": cmd_ls, "extract": cmd_extract}

@@ -1,0 +1,92 @@
+"""Mount options (``-o a,b=c``) in the style of the kernel's isofs, checked before mounting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..errors import UsageError
+from ..fs.iso9660.filesystem import IsoOptions
+from ..view.node import OwnerPolicy
+
+# Options libfuse or the kernel understand, passed through as given.
+FUSE_FLAGS = {"allow_other", "allow_root", "default_permissions", "auto_unmount", "kernel_cache",
+              "auto_cache", "direct_io"}
+FUSE_VALUES = {"max_read", "max_readahead", "attr_timeout", "entry_timeout", "negative_timeout",
+               "fsname", "subtype", "max_background", "congestion_threshold"}
+# Accepted and meaningless for a read-only image (mount(8) and fstab pass them).
+IGNORED = {"ro", "defaults", "nodev", "nosuid", "noexec", "dev", "suid", "exec", "auto", "noauto",
+           "nofail", "user", "users", "nouser", "_netdev", "async", "sync", "atime", "noatime",
+           "relatime", "norelatime", "strictatime", "nodiratime", "diratime", "iocharset",
+           "utf8", "cruft", "check", "block", "session", "sbsector"}
+
+
+@dataclass(slots=True)
+class MountOptions:
+    iso: IsoOptions = field(default_factory=IsoOptions)
+    owner: OwnerPolicy = field(default_factory=OwnerPolicy)
+    fuse: dict[str, str | bool] = field(default_factory=dict)
+    debug: bool = False
+
+
+def _octal(key: str, value: str) -> int:
+    try:
+        n = int(value, 8)
+    except ValueError:
+        raise UsageError(f"option {key}={value}: expected an octal number") from None
+    if not 0 <= n <= 0o7777:
+        raise UsageError(f"option {key}={value}: out of range")
+    return n
+
+
+def _id(key: str, value: str) -> int:
+    if not value.isdigit():
+        raise UsageError(f"option {key}={value}: expected a number")
+    return int(value)
+
+
+def parse_options(specs: list[str]) -> MountOptions:
+    """Fold every ``-o`` argument into MountOptions; UsageError for anything unknown."""
+    opts = MountOptions()
+    iso: dict = {}
+    owner: dict = {}
+    for spec in specs:
+        for item in filter(None, (s.strip() for s in spec.split(","))):
+            key, has_value, value = item.partition("=")
+            if key == "rw":
+                raise UsageError("option rw: images are mounted read-only")
+            if key.startswith("x-") or key in IGNORED:
+                continue
+            if key in FUSE_FLAGS and not has_value:
+                opts.fuse[key] = True
+            elif key in FUSE_VALUES and has_value:
+                opts.fuse[key] = value
+            elif key == "debug":
+                opts.debug = True
+            elif key == "norock":
+                iso["rock"] = False
+            elif key == "nojoliet":
+                iso["joliet"] = False
+            elif key == "unhide":
+                iso["unhide"] = True
+            elif key == "map" and has_value:
+                mapping = {"o": "off", "off": "off", "n": "normal", "normal": "normal"}.get(value)
+                if mapping is None:
+                    raise UsageError(f"option map={value}: expected off or normal")
+                iso["mapping"] = mapping
+            elif key in ("uid", "gid") and has_value:
+                owner[key] = _id(key, value)
+            elif key == "umask" and has_value:
+                owner["fmask"] = owner["dmask"] = _octal(key, value)
+            elif key in ("fmask", "dmask") and has_value:
+                owner[key] = _octal(key, value)
+            elif key == "mode" and has_value:
+                owner["file_mode"] = _octal(key, value)
+            elif key == "dmode" and has_value:
+                owner["dir_mode"] = _octal(key, value)
+            elif key == "overriderockperm" and not has_value:
+                owner["override"] = True
+            else:
+                raise UsageError(f"unknown mount option {item!r}")
+    opts.iso = replace(opts.iso, **iso)
+    opts.owner = replace(opts.owner, **owner)
+    return opts

@@ -1,0 +1,147 @@
+"""The thin adapter from a view to fusepy's Operations API; no format knowledge here.
+
+Every exception becomes an errno: POSIX ones map through ``exc.errno``, damage
+(CorruptDataError) is EIO with one log line, anything else is our bug, logged with its
+traceback, EIO to the caller, and the daemon keeps serving.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+import os
+import threading
+from typing import Any, Callable
+
+from ..errors import CorruptDataError, MountImageError, UnsupportedError
+from .binding import FuseOSError, Operations
+
+log = logging.getLogger("mount_image.fuse")
+
+ENOATTR = getattr(errno, "ENODATA", 61)
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def _errno_boundary(func: Callable) -> Callable:
+    @functools.wraps(func)
+    def wrapper(self: ViewOperations, *args: Any) -> Any:
+        try:
+            return func(self, *args)
+        except FuseOSError:
+            raise
+        except OSError as exc:
+            raise FuseOSError(exc.errno or errno.EIO) from None
+        except CorruptDataError as exc:
+            self.report(func.__name__, args, f"damaged: {exc}")
+            raise FuseOSError(errno.EIO) from None
+        except UnsupportedError as exc:
+            self.report(func.__name__, args, str(exc))
+            raise FuseOSError(errno.EOPNOTSUPP) from None
+        except MountImageError as exc:
+            self.report(func.__name__, args, str(exc))
+            raise FuseOSError(errno.EIO) from None
+        except Exception:
+            log.exception("bug in %s%r", func.__name__, args)
+            raise FuseOSError(errno.EIO) from None
+    return wrapper
+
+
+class ViewOperations(Operations):
+    """fusepy operations over a view (files view now; the tracks view later)."""
+
+    use_ns = True
+
+    def __init__(self, view: Any, on_ready: Callable[[], None] | None = None) -> None:
+        self.view = view
+        self._on_ready = on_ready
+        self._handles: dict[int, Any] = {}
+        self._next_handle = 1
+        self._lock = threading.Lock()
+        self._reported: set[tuple[str, str]] = set()
+
+    def report(self, op: str, args: tuple, message: str) -> None:
+        """One log line per damaged path and message, however often it is read."""
+        key = (str(args[0]) if args else "", message)
+        if key not in self._reported:
+            if len(self._reported) < 100_000:
+                self._reported.add(key)
+            log.error("%s %s: %s", op, key[0], message)
+
+    def init(self, path: str) -> None:
+        if self._on_ready is not None:
+            self._on_ready()
+
+    @_errno_boundary
+    def getattr(self, path: str, fh: int | None = None) -> dict[str, int]:
+        entry = self._handles.get(fh) if fh else None
+        if entry is None:
+            entry = self.view.resolve(path)
+        return self.view.attributes(entry).as_dict()
+
+    @_errno_boundary
+    def readdir(self, path: str, fh: int) -> list:
+        entry = self.view.resolve(path)
+        attrs = self.view.attributes
+        items: list = [".", ".."]
+        for child in self.view.listdir(entry):
+            a = attrs(child)
+            items.append((child.name, {"st_mode": a.mode, "st_ino": a.ino}, 0))
+        return items
+
+    @_errno_boundary
+    def open(self, path: str, flags: int) -> int:
+        if flags & WRITE_FLAGS:
+            raise FuseOSError(errno.EROFS)
+        entry = self.view.resolve(path)
+        if self.view.is_dir(entry):
+            raise FuseOSError(errno.EISDIR)
+        with self._lock:
+            fh = self._next_handle
+            self._next_handle += 1
+            self._handles[fh] = entry
+        return fh
+
+    @_errno_boundary
+    def read(self, path: str, size: int, offset: int, fh: int) -> bytes:
+        entry = self._handles.get(fh)
+        if entry is None:
+            entry = self.view.resolve(path)
+        return self.view.read(entry, offset, size)
+
+    def release(self, path: str, fh: int) -> int:
+        self._handles.pop(fh, None)
+        return 0
+
+    @_errno_boundary
+    def readlink(self, path: str) -> str:
+        return self.view.readlink(self.view.resolve(path))
+
+    @_errno_boundary
+    def statfs(self, path: str) -> dict[str, int]:
+        return self.view.statfs()
+
+    @_errno_boundary
+    def listxattr(self, path: str) -> list[str]:
+        return list(self.view.xattrs(self.view.resolve(path)))
+
+    @_errno_boundary
+    def getxattr(self, path: str, name: str, position: int = 0) -> bytes:
+        value = self.view.xattrs(self.view.resolve(path)).get(name)
+        if value is None:
+            raise FuseOSError(ENOATTR)
+        return value
+
+    @_errno_boundary
+    def access(self, path: str, amode: int) -> int:
+        self.view.resolve(path)
+        if amode & os.W_OK:
+            raise FuseOSError(errno.EROFS)
+        return 0
+
+    # Every change is refused: the image is never written.
+    def _read_only(self, *args: Any) -> int:
+        raise FuseOSError(errno.EROFS)
+
+    chmod = chown = create = link = mkdir = mknod = rename = rmdir = _read_only
+    setxattr = removexattr = symlink = truncate = unlink = utimens = write = _read_only

@@ -1,0 +1,1 @@
+"""Test-side byte builders written from the specs, independent of ``mount_image``."""
