@@ -19,7 +19,9 @@ from .opening import Opened
 from .options import MountOptions
 
 ATTR_TIMEOUT = 86400.0   # the image never changes while mounted: let the kernel cache
-READY = b"ready\n"
+READY = b"\0ready\n"
+# libfuse 3.14 prints this on every multithreaded start; it means nothing to a user.
+LIBFUSE_NOISE = (b"Ignoring invalid max threads value",)
 
 
 def fuse_options(image: str, options: MountOptions) -> dict:
@@ -48,10 +50,18 @@ def _serve(opened: Opened, image: str, mountpoint: str, options: MountOptions,
     from ..fuse.binding import FUSE  # imported here: loading libfuse is the slow part of start-up
     from ..fuse.operations import ViewOperations
 
-    def ready() -> None:
+    def settle() -> None:
+        # The stat waits until the kernel has our INIT reply, which also resets the read-ahead;
+        # only then is it raised and the mount announced as ready.
+        os.stat(mountpoint)
+        mounts.raise_read_ahead(mountpoint)
         mounts.write_state(mountpoint, image, opened.view.name)
-        threading.Thread(target=mounts.raise_read_ahead, args=(mountpoint,), daemon=True).start()
         on_ready()
+
+    def ready() -> None:
+        # Runs inside FUSE's init, before the kernel has the reply: touching the mount here
+        # would deadlock, so the rest happens on a thread.
+        threading.Thread(target=settle, daemon=True).start()
 
     try:
         FUSE(ViewOperations(opened.view, ready), mountpoint, foreground=True,
@@ -99,6 +109,7 @@ def run_mount(opened: Opened, image: str, mountpoint: str, options: MountOptions
         os.close(read_end)
         os.setsid()
         _setup_logging(False, options.debug)
+        os.dup2(write_end, 2)  # libfuse's own messages go to the parent, which relays them
 
         def ready() -> None:
             # Detach from the terminal only now: libfuse's own mount errors must still reach it.
@@ -126,9 +137,15 @@ def run_mount(opened: Opened, image: str, mountpoint: str, options: MountOptions
     while chunk := os.read(read_end, 4096):
         chunks.append(chunk)
     os.close(read_end)
-    message = b"".join(chunks)
-    if message == READY:
+    output = b"".join(chunks)
+    ok = output.endswith(READY)
+    lines = [line for line in output.removesuffix(READY).splitlines()
+             if line.strip() and not line.startswith(LIBFUSE_NOISE)]
+    if ok:
+        for line in lines:
+            print(line.decode(errors="replace"), file=sys.stderr)
         return EXIT_OK
     os.waitpid(pid, 0)
-    error(f"{mountpoint}: {message.decode(errors='replace').strip() or 'mount failed'}")
+    detail = "; ".join(line.decode(errors="replace").strip() for line in lines)
+    error(f"{mountpoint}: {detail or 'mount failed'}")
     return EXIT_FAILURE
