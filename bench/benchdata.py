@@ -13,7 +13,7 @@ class Config:
     big_size: int  # bytes of the single file of the big ISO
     tree_files: tuple[int, ...]  # file counts of the tree ISOs, ascending; the last is "the big tree"
     mount_reps: int  # mounts per image for the mount time (the median is reported)
-    read_reps: int  # fresh mounts for the sequential read (the median is reported)
+    read_reps: int  # rounds of the sequential and random reads (the median is reported)
     random_reads: int
     seed: int = 4096  # fixed: every mounter reads the same offsets, run after run
 
@@ -26,8 +26,8 @@ class Config:
         return self.tree_files[-1]
 
 
-FULL = Config("full", 1 << 30, (1_000, 10_000, 100_000), mount_reps=5, read_reps=3, random_reads=2000)
-QUICK = Config("quick", 64 << 20, (100, 1_000, 5_000), mount_reps=2, read_reps=1, random_reads=300)
+FULL = Config("full", 1 << 30, (1_000, 10_000, 100_000), mount_reps=7, read_reps=5, random_reads=2000)
+QUICK = Config("quick", 64 << 20, (100, 1_000, 5_000), mount_reps=2, read_reps=2, random_reads=300)
 
 
 @dataclass
@@ -37,12 +37,13 @@ class Cell:
     value: float | None = None
     note: str = ""
     error: str | None = None
+    samples: tuple[float, ...] = ()
 
     @classmethod
     def of_samples(cls, samples: list[float]) -> "Cell":
         # The median resists one disturbed sample better than the mean on a shared 2-core VM.
         note = f"median of {len(samples)}" if len(samples) > 1 else ""
-        return cls(statistics.median(samples), note)
+        return cls(statistics.median(samples), note, samples=tuple(samples))
 
     @property
     def ok(self) -> bool:

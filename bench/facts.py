@@ -27,7 +27,13 @@ def machine_facts() -> dict[str, str]:
         "fuseiso": _output(["dpkg-query", "-W", "-f", "${Version}", "fuseiso"]),
         "genisoimage": _output(["genisoimage", "--version"]).splitlines()[0],
         "mount-image commit": _commit(),
+        "Load average at start": load_average(),
     }
+
+
+def load_average() -> str:
+    """1, 5 and 15 minute load: the machine may be shared, and a busy one skews the figures."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _output(argv: list[str]) -> str:

@@ -30,9 +30,17 @@ class Extent:
     size: int
 
 
+def big_iso_path(work: Path, size: int) -> Path:
+    return work / f"big-{size >> 20}MiB.iso"
+
+
+def tree_iso_path(work: Path, files: int) -> Path:
+    return work / f"tree-{files}.iso"
+
+
 def build_big_iso(work: Path, size: int) -> Path:
     """An ISO holding one file of `size` random-ish bytes; reused when already built."""
-    iso = work / f"big-{size >> 20}MiB.iso"
+    iso = big_iso_path(work, size)
     if not iso.exists():
         src = _fresh_dir(work / "src-big")
         _write_random_file(src / BIG_NAME, size)
@@ -43,7 +51,7 @@ def build_big_iso(work: Path, size: int) -> Path:
 
 def build_tree_iso(work: Path, files: int) -> Path:
     """An ISO with `files` small files, FILES_PER_DIR per directory; reused when already built."""
-    iso = work / f"tree-{files}.iso"
+    iso = tree_iso_path(work, files)
     if not iso.exists():
         src = _fresh_dir(work / f"src-tree-{files}")
         _write_tree(src, files)

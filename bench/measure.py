@@ -9,9 +9,11 @@ Run as a script, this module is that worker for random reads:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -53,15 +55,36 @@ def drop_caches() -> bool:
 def run_timed(argv: list[str], timeout: float, shell: bool = False) -> tuple[float, str]:
     """Wall time and stdout of a command; StepError on timeout or non-zero exit."""
     start = time.perf_counter()
-    try:
-        done = subprocess.run(argv if not shell else argv[0], shell=shell, timeout=timeout,
-                              capture_output=True, text=True)
-    except subprocess.TimeoutExpired:
-        raise StepError(f"timed out after {timeout:.0f} s") from None
+    status, out, err = run_killable(argv[0] if shell else argv, timeout, shell)
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise StepError(f"`{' '.join(argv)}` exit {done.returncode}: {done.stderr.strip()[-300:]}")
-    return seconds, done.stdout
+    if status != 0:
+        raise StepError(f"`{' '.join(argv)}` exit {status}: {err.strip()[-300:]}")
+    return seconds, out
+
+
+def run_killable(argv: list[str] | str, timeout: float, shell: bool = False) -> tuple[int, str, str]:
+    """subprocess.run, but a timeout kills the whole process group: `find | wc` is two processes
+    under a shell, and a find left stuck on a hung mount would outlive a plain kill."""
+    process = subprocess.Popen(argv, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process.pid)
+        process.communicate()
+        raise StepError(f"`{argv if shell else ' '.join(argv)}` timed out after {timeout:.0f} s") from None
+    except BaseException:  # Ctrl-C: stop the command too, then let the interrupt go on
+        _kill_group(process.pid)
+        process.wait()
+        raise
+    return process.returncode, out, err
+
+
+def _kill_group(pid: int) -> None:
+    # The group may be gone already (on Ctrl-C, communicate() first waits a moment for the
+    # child); a ProcessLookupError here must not replace the exception being handled.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def dd_read(target: ReadTarget, timeout: float) -> Rate:
@@ -70,14 +93,11 @@ def dd_read(target: ReadTarget, timeout: float) -> Rate:
     if target.offset:
         argv += ["iflag=skip_bytes,count_bytes", f"skip={target.offset}", f"count={target.size}"]
     start = time.perf_counter()
-    try:
-        done = subprocess.run(argv, timeout=timeout, capture_output=True, text=True)
-    except subprocess.TimeoutExpired:
-        raise StepError(f"dd timed out after {timeout:.0f} s") from None
+    status, _, err = run_killable(argv, timeout)
     seconds = time.perf_counter() - start
-    copied = re.search(r"^(\d+) bytes", done.stderr, re.MULTILINE)
-    if done.returncode != 0 or copied is None or int(copied.group(1)) != target.size:
-        raise StepError(f"dd exit {done.returncode}, expected {target.size} bytes: {done.stderr.strip()[-300:]}")
+    copied = re.search(r"^(\d+) bytes", err, re.MULTILINE)
+    if status != 0 or copied is None or int(copied.group(1)) != target.size:
+        raise StepError(f"dd exit {status}, expected {target.size} bytes: {err.strip()[-300:]}")
     return Rate(target.size, seconds)
 
 

@@ -7,26 +7,37 @@ error or timeout leaves a mount behind.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Callable, Iterator, TypeVar
 
 import isobuild
 import passthrough
 
 BENCH = Path(__file__).resolve().parent
 SRC = BENCH.parent / "src"
-MOUNT_TIMEOUT = 60.0
+MOUNT_TIMEOUT = 30.0
 UNMOUNT_TIMEOUT = 30.0
+PROBE_TIMEOUT = 30.0  # a stat or listdir of a mount that takes longer means the daemon hangs
+T = TypeVar("T")
 
 
 class MountError(Exception):
-    """A mounter refused or failed to mount; the message is what it printed."""
+    """A mounter refused or failed to mount, or a mount stopped answering.
+
+    `hung`: the mounter did not answer at all, so later steps would only wait out timeouts too.
+    """
+
+    def __init__(self, message: str, hung: bool = False) -> None:
+        super().__init__(message)
+        self.hung = hung
 
 
 @dataclass(frozen=True)
@@ -44,12 +55,11 @@ class Mounted:
     seconds: float  # from starting the command to the mount being usable
     process: subprocess.Popen[bytes] | None = None  # only for mounters run in the foreground
     pid: int | None = None  # the daemon serving the mount
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Mounter:
-    """One way of mounting an image. `kind` picks how to start it, see start()."""
+    """One way of mounting an image. `kind` picks how to start it, see command()."""
 
     name: str
     kind: str  # "mount-image" | "fuseiso" | "passthrough-tuned" | "passthrough-fuse2"
@@ -66,12 +76,36 @@ PASSTHROUGH_TUNED = Mounter("passthrough (fuse3 tuned)", "passthrough-tuned", Fa
 PASSTHROUGH_FUSE2 = Mounter("passthrough (fuse2 default)", "passthrough-fuse2", False)
 
 
+def with_timeout(call: Callable[[], T], what: str, timeout: float = PROBE_TIMEOUT) -> T:
+    """Run a call that touches a mount in a thread, so a hung daemon costs a timeout, not the run.
+
+    A thread stuck in the kernel is released when the daemon is unmounted or killed afterwards.
+    """
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(call())
+        except BaseException as error:  # handed to the caller below
+            failure.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise MountError(f"{what}: no answer within {timeout:.0f} s (daemon hung?)", hung=True)
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 def mountinfo_entry(mountpoint: Path) -> list[str] | None:
     """The /proc/self/mountinfo fields of the mount at `mountpoint`, or None."""
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split()
-            if passthrough._unescape(fields[4]) == str(mountpoint):
+            if passthrough.unescape(fields[4]) == str(mountpoint):
                 return fields
     return None
 
@@ -149,27 +183,40 @@ def mount(mounter: Mounter, image: Path, mountpoint: Path) -> Mounted:
     return mounted
 
 
-def _run_daemonizing(argv: list[str], log: "tempfile._TemporaryFileWrapper[bytes]", mountpoint: Path) -> None:
+def _run_daemonizing(argv: list[str], log: IO[bytes], mountpoint: Path) -> None:
+    process = subprocess.Popen(argv, stdout=log, stderr=log, env=environment())
+    # Not subprocess.run(timeout=...): its wait polls with sleeps of up to 50 ms, which would
+    # round mount times up by as much. A blocking wait on a thread returns at the exit itself.
     try:
-        status = subprocess.run(argv, stdout=log, stderr=log, env=environment(), timeout=MOUNT_TIMEOUT).returncode
-    except subprocess.TimeoutExpired:
-        raise MountError(f"did not return within {MOUNT_TIMEOUT:.0f} s{_tail(log)}") from None
+        status = with_timeout(process.wait, "mount command", MOUNT_TIMEOUT)
+    except MountError:
+        process.kill()
+        process.wait()
+        raise MountError(f"did not return within {MOUNT_TIMEOUT:.0f} s{_tail(log)}", hung=True) from None
+    except BaseException:
+        # Interrupted (Ctrl-C) while the command runs: its daemon may be mounting right now, so
+        # let the command finish first; the caller's cleanup then finds and removes the mount.
+        try:
+            process.wait(timeout=MOUNT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        raise
     if status != 0:
         raise MountError(f"exit status {status}{_tail(log)}")
     _wait_visible(mountpoint, None, log)
 
 
-def _wait_visible(mountpoint: Path, process: subprocess.Popen[bytes] | None, log) -> None:
+def _wait_visible(mountpoint: Path, process: subprocess.Popen[bytes] | None, log: IO[bytes]) -> None:
     """Until the mount is listed and its root answers (the kernel's INIT is done)."""
     deadline = time.perf_counter() + MOUNT_TIMEOUT
     while time.perf_counter() < deadline:
         if is_mounted(mountpoint):
-            os.stat(mountpoint)
+            with_timeout(lambda: os.stat(mountpoint), f"stat {mountpoint}")
             return
         if process is not None and process.poll() is not None:
             raise MountError(f"exited with status {process.returncode} before mounting{_tail(log)}")
         time.sleep(0.001)
-    raise MountError(f"mount not visible after {MOUNT_TIMEOUT:.0f} s{_tail(log)}")
+    raise MountError(f"mount not visible after {MOUNT_TIMEOUT:.0f} s{_tail(log)}", hung=True)
 
 
 def _wait_read_ahead(mountpoint: Path) -> None:
@@ -179,7 +226,8 @@ def _wait_read_ahead(mountpoint: Path) -> None:
         time.sleep(0.005)
 
 
-def _tail(log) -> str:
+def _tail(log: IO[bytes]) -> str:
+    """The last lines the mounter printed, for the error message."""
     log.seek(0)
     text = log.read().decode(errors="replace").strip()
     lines = text.splitlines()[-12:]
@@ -197,7 +245,7 @@ def unmount(mounted: Mounted) -> None:
     if mounted.process is not None:
         _stop(mounted.process)
     elif mounted.pid is not None:
-        _wait_gone(mounted.pid)
+        _reap(mounted.pid)
 
 
 def _fusermount(flags: list[str], mountpoint: Path) -> None:
@@ -213,10 +261,32 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _wait_gone(pid: int) -> None:
-    deadline = time.perf_counter() + UNMOUNT_TIMEOUT
-    while Path(f"/proc/{pid}").exists() and time.perf_counter() < deadline:
+def _reap(pid: int) -> None:
+    """Wait for a daemon we started to end after its unmount; stop it if it hangs instead.
+
+    Only ever called with the pid of a daemon this benchmark started on its own mountpoint.
+    """
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                return
+        if _wait_gone(pid, UNMOUNT_TIMEOUT if sig is None else 5.0):
+            return
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True  # ended; its parent (not us) has yet to reap it
         time.sleep(0.005)
+    return False
 
 
 @contextmanager
@@ -239,7 +309,7 @@ def _cleanup_failed(mountpoint: Path) -> None:
     if is_mounted(mountpoint):
         _fusermount(["-u", "-z"], mountpoint)
     if pid is not None:
-        _wait_gone(pid)
+        _reap(pid)
 
 
 def big_file(mounter: Mounter, mounted_at: Mounted, image: Path) -> ReadTarget:
@@ -247,8 +317,9 @@ def big_file(mounter: Mounter, mounted_at: Mounted, image: Path) -> ReadTarget:
     if mounter.is_passthrough:
         extent = isobuild.find_root_file(image, isobuild.BIG_NAME)
         return ReadTarget(mounted_at.mountpoint / passthrough.FILE_NAME, extent.offset, extent.size)
-    path = _find_name(mounted_at.mountpoint, isobuild.BIG_NAME)
-    return ReadTarget(path, 0, path.stat().st_size)
+    path = with_timeout(lambda: _find_name(mounted_at.mountpoint, isobuild.BIG_NAME), "listdir")
+    size = with_timeout(lambda: path.stat().st_size, f"stat {path}")
+    return ReadTarget(path, 0, size)
 
 
 def _find_name(directory: Path, name: str) -> Path:

@@ -82,12 +82,12 @@ def bdi_of(mountpoint: Path) -> str | None:
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split()
-            if _unescape(fields[4]) == str(mountpoint):
+            if unescape(fields[4]) == str(mountpoint):
                 return fields[2]
     return None
 
 
-def _unescape(field: str) -> str:
+def unescape(field: str) -> str:
     # mountinfo escapes space, tab, newline and backslash as octal.
     for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
         field = field.replace(code, char)

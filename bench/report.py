@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -57,8 +58,17 @@ def _fmt(cell: Cell, show: Callable[[float], str]) -> str:
     return show(cell.value)
 
 
+def _spread(cell: Cell, show: Callable[[float], str]) -> str:
+    """The value, and the range of its samples when there were several (how noisy it was)."""
+    text = _fmt(cell, show)
+    if cell.ok and len(cell.samples) > 1:
+        low, high = (re.match(r"[-\d,.]+", show(x)).group() for x in (min(cell.samples), max(cell.samples)))
+        text += f" ({low}–{high})"
+    return text
+
+
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
+    return f"{round(seconds * 1000)} ms"  # round(): never "-0 ms"
 
 
 def _s(seconds: float) -> str:
@@ -73,7 +83,7 @@ def _per_s(rate: float) -> str:
     return f"{rate:,.0f}/s"
 
 
-def _mib(size: float) -> str:
+def _mb(size: float) -> str:
     return f"{size / MB:.1f} MB"
 
 
@@ -97,7 +107,8 @@ def _best_passthrough(run: Run) -> tuple[str, Cell]:
 
 def _header(run: Run) -> str:
     kind = "full run" if run.config.name == "full" else "**quick run** (small images; not the figures targets are about)"
-    return (f"# mount-image benchmark\n\n{run.started}, {kind}, {run.seconds / 60:.1f} min. "
+    took = f"{run.seconds / 60:.1f} min" if run.seconds >= 120 else f"{run.seconds:.0f} s"
+    return (f"# mount-image benchmark\n\n{run.started}, {kind}, {took}. "
             f"Written by `python3 bench/run.py{' --quick' if run.config.name == 'quick' else ''}`; "
             "every figure below was measured in that one run.")
 
@@ -110,8 +121,8 @@ def _images(run: Run) -> str:
     rows = []
     for label, image in run.images.items():
         built = run.build_seconds.get(label)
-        rows.append([label, image.name, _mib(image.stat().st_size),
-                     f"built in {built:.1f} s" if built else "cached from an earlier run"])
+        rows.append([label, image.name, _mb(image.stat().st_size),
+                     f"built in {built:.1f} s" if built is not None else "cached from an earlier run"])
     return ("## Images\n\nBuilt with `genisoimage -R -J` (Rock Ridge + Joliet); the tree images hold "
             "100 files of 0-1.2 KiB per directory, 100 directories per group.\n\n"
             + _table(["image", "file", "size", "build"], rows))
@@ -129,14 +140,18 @@ def _method(run: Run) -> str:
         "- The passthrough reads the same bytes as the others: the extent of the big file inside the image "
         "(`dd iflag=skip_bytes,count_bytes`), not the whole image file.",
         f"- Mount time: from starting the command until it has returned (daemonizing mounters) and the mount is "
-        f"listed in /proc/self/mountinfo and its root answers `stat`; median of {config.mount_reps} mounts, "
-        "image in the page cache.",
+        f"listed in /proc/self/mountinfo and its root answers `stat`; median of {config.mount_reps} mounts per "
+        "image after one untimed mount, the images taken in turn, image in the page cache.",
         "- `find`, `du -s`: a fresh mount each, image in the page cache. Memory: VmHWM of the daemon (the process "
         "whose command line names the mountpoint) right after `du -s`.",
         f"- Sequential read: `dd bs=1M of=/dev/null` on a fresh mount right after `echo 3 > "
-        f"/proc/sys/vm/drop_caches`, then a re-read in the same mount; median of {config.read_reps} mounts.",
+        f"/proc/sys/vm/drop_caches`, then a re-read in the same mount.",
+        f"- The disk of this VM drifts a lot, so the disk-bound figures (cat, sequential and random reads) are "
+        f"taken in {config.read_reps} rounds; each round measures `cat` and then every mounter in turn (the order "
+        "rotates), each on a fresh mount. Tables show the median and, in brackets, the range.",
         f"- Random reads: {config.random_reads} `os.pread`s of 4 KiB at 4 KiB steps of the big file, seed "
-        f"{config.seed}, one open file; *cached*: fresh mount with the image file in the page cache (measures "
+        f"{config.seed}, one open file, timed inside the reading process; *cached*: fresh mount with the image "
+        "file in the page cache (measures "
         "the mounter); *cold*: fresh mount after dropping caches (adds disk latency).",
         "- mount-image gets no help from the benchmark: its read_ahead_kb is reported as found.",
         "- 1 MB = 10^6 bytes.",
@@ -146,7 +161,7 @@ def _method(run: Run) -> str:
 def _physical(run: Run) -> str:
     return ("## Physical limit\n\n"
             + _table(["", "MB/s"], [[f"`cat IMAGE > /dev/null` of {run.images['big'].name}, after dropping caches",
-                                    _fmt(run.cat_cold, _mbs)]]))
+                                    _spread(run.cat_cold, _mbs)]]))
 
 
 def _mount_times(run: Run) -> str:
@@ -158,25 +173,32 @@ def _mount_times(run: Run) -> str:
         cells = [run.cell(name, mount_key(n)) for n in files]
         low, high = run.cell(name, mount_key(small)), run.cell(name, mount_key(big))
         delta = _ms(high.value - low.value) if low.ok and high.ok else "—"
-        rows.append([name] + [_fmt(c, _ms) for c in cells] + [delta])
-    return "## Mount time\n\n" + _table(header, rows)
+        rows.append([name] + [_spread(c, _ms) for c in cells] + [delta])
+    return "## Mount time\n\nMedian (range in brackets).\n\n" + _table(header, rows)
 
 
 def _walk(run: Run, key: str, title: str, command: str) -> str:
     tree = files_label(run.config.big_tree)
     rows = []
     for name in run.mounters:
-        if run.cell(name, key).error == "not measured":
-            continue  # the passthrough has no tree
         cell = run.cell(name, key)
-        extra = run.cell(name, FIND_COUNT) if key == FIND else cell
-        shown = (f"{extra.value:.0f}" if key == FIND and extra.ok else extra.note) or "—"
-        if key == FIND and extra.note:
-            shown += f" ({extra.note})"
-        rows.append([name, _fmt(cell, _s), _ratio(cell, run.cell(PEER, key)), shown if not cell.error else "—"])
+        if cell.error == "not measured":
+            continue  # the passthrough has no tree
+        rows.append([name, _fmt(cell, _s), _ratio(cell, run.cell(PEER, key)), _walk_output(run, name, key)])
     out = "entries printed" if key == FIND else "du prints"
     return (f"## {title} on the {tree}-file ISO\n\n{command}, fresh mount.\n\n"
             + _table(["mounter", "time", "time ÷ fuseiso's", out], rows))
+
+
+def _walk_output(run: Run, name: str, key: str) -> str:
+    """What the command printed: find's count (flagged when wrong), du's total."""
+    if key != FIND:
+        cell = run.cell(name, key)
+        return cell.note if cell.ok else "—"
+    count = run.cell(name, FIND_COUNT)
+    if not count.ok:
+        return "—"
+    return f"{count.value:.0f}" + (f" ({count.note})" if count.note else "")
 
 
 def _sequential(run: Run) -> str:
@@ -184,7 +206,7 @@ def _sequential(run: Run) -> str:
     rows = []
     for name in run.mounters:
         first, again = run.cell(name, SEQ_FIRST), run.cell(name, SEQ_REREAD)
-        rows.append([name, _fmt(first, _mbs), _fmt(again, _mbs), _ratio(again, first), _ratio(first, run.cat_cold),
+        rows.append([name, _spread(first, _mbs), _spread(again, _mbs), _ratio(again, first), _ratio(first, run.cat_cold),
                      _ratio(first, best), _ratio(first, run.cell(PEER, SEQ_FIRST)),
                      _fmt(run.cell(name, READ_AHEAD), lambda v: f"{v:.0f}")])
     size = f"{run.config.big_size / (1 << 30):g} GiB" if run.config.big_size >= 1 << 30 else f"{run.config.big_size >> 20} MiB"
@@ -198,9 +220,10 @@ def _random(run: Run) -> str:
     rows = []
     for name in run.mounters:
         warm, cold = run.cell(name, RAND_WARM), run.cell(name, RAND_COLD)
-        rows.append([name, _fmt(warm, _per_s), _ratio(warm, run.cell(PEER, RAND_WARM)),
-                     _fmt(cold, _per_s), _ratio(cold, run.cell(PEER, RAND_COLD))])
-    return ("## Random 4 KiB reads\n\n"
+        rows.append([name, _spread(warm, _per_s), _ratio(warm, run.cell(PEER, RAND_WARM)),
+                     _spread(cold, _per_s), _ratio(cold, run.cell(PEER, RAND_COLD))])
+    return (f"## Random 4 KiB reads\n\n{run.config.random_reads} preads per mount; median of "
+            f"{run.config.read_reps} round{'s' if run.config.read_reps > 1 else ''} (range in brackets).\n\n"
             + _table(["mounter", "reads/s, image cached", "÷ fuseiso", "reads/s, cold", "÷ fuseiso"], rows))
 
 
@@ -208,8 +231,8 @@ def _memory(run: Run) -> str:
     rows = []
     for name in run.mounters:
         after_du = run.cell(name, HWM_DU)
-        rows.append([name, "— (no tree)" if after_du.error == "not measured" else _fmt(after_du, _mib),
-                     _fmt(run.cell(name, HWM_SEQ), _mib)])
+        rows.append([name, "— (no tree)" if after_du.error == "not measured" else _fmt(after_du, _mb),
+                     _fmt(run.cell(name, HWM_SEQ), _mb)])
     return ("## Daemon memory (VmHWM)\n\n"
             + _table(["mounter", f"after `du -s` of the {files_label(run.config.big_tree)}-file ISO",
                       "after the sequential reads"], rows))
@@ -224,7 +247,7 @@ def targets(run: Run) -> list[Target]:
     small, big = run.config.small_tree, run.config.big_tree
     return [
         _at_least("First sequential read ≥ 0.8× the best passthrough", subject(SEQ_FIRST), best, 0.8, _mbs,
-                  f"best passthrough ({best_name})"),
+                  best_name),
         _at_least("First sequential read ≥ 2× fuseiso", subject(SEQ_FIRST), peer(SEQ_FIRST), 2.0, _mbs, "fuseiso"),
         _at_least("Re-read ≥ 3× first read", subject(SEQ_REREAD), subject(SEQ_FIRST), 3.0, _mbs, "first read"),
         _mount_target(subject(mount_key(small)), subject(mount_key(big)), small, big),
@@ -248,9 +271,7 @@ def _at_least(text: str, value: Cell, base: Cell, factor: float, show: Callable[
     if missing:
         return missing
     need = factor * base.value
-    return Target(text, value.value >= need,
-                  f"{show(value.value)} vs {factor:g} × {show(base.value)} ({base_name}) = {show(need)}; "
-                  f"ratio {value.value / base.value:.2f}×")
+    return Target(text, value.value >= need, _compare(value, base, factor, show, base_name))
 
 
 def _at_most(text: str, value: Cell, base: Cell, factor: float, show: Callable[[float], str], base_name: str) -> Target:
@@ -258,9 +279,14 @@ def _at_most(text: str, value: Cell, base: Cell, factor: float, show: Callable[[
     if missing:
         return missing
     limit = factor * base.value
-    return Target(text, value.value <= limit,
-                  f"{show(value.value)} vs {factor:g} × {show(base.value)} ({base_name}) = {show(limit)}; "
-                  f"ratio {value.value / base.value:.2f}×")
+    return Target(text, value.value <= limit, _compare(value, base, factor, show, base_name))
+
+
+def _compare(value: Cell, base: Cell, factor: float, show: Callable[[float], str], base_name: str) -> str:
+    assert value.value is not None and base.value is not None
+    bound = f" × {factor:g} = {show(factor * base.value)}" if factor != 1 else ""
+    return (f"{show(value.value)} vs {show(base.value)} ({base_name}){bound}; "
+            f"ratio {value.value / base.value:.2f}×")
 
 
 def _mount_target(low: Cell, high: Cell, small: int, big: int) -> Target:
@@ -287,7 +313,7 @@ def _memory_target(hwm: Cell, big: int) -> Target:
     missing = _missing(text, hwm)
     if missing:
         return missing
-    return Target(text, hwm.value < MEMORY_LIMIT, f"VmHWM {_mib(hwm.value)} (limit {_mib(MEMORY_LIMIT)})")
+    return Target(text, hwm.value < MEMORY_LIMIT, f"VmHWM {_mb(hwm.value)} (limit {_mb(MEMORY_LIMIT)})")
 
 
 def _targets(run: Run) -> str:

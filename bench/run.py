@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -26,7 +27,6 @@ import mounters
 import report
 from benchdata import (DU, FIND, FIND_COUNT, FULL, HWM_DU, HWM_SEQ, QUICK, RAND_COLD, RAND_WARM,
                        READ_AHEAD, SEQ_FIRST, SEQ_REREAD, Cell, Config, Run, files_label, mount_key)
-from measure import StepError
 from mounters import MountError, Mounter
 
 BENCH = Path(__file__).resolve().parent
@@ -36,6 +36,7 @@ READ_TIMEOUT = 180.0  # one dd of the big file
 RANDOM_TIMEOUT = 120.0
 CAT_TIMEOUT = 120.0
 # Peers first: if mount-image misbehaves badly, the peers' figures are already in.
+# (The rounds of disk-bound figures rotate this order.)
 MOUNTERS = (mounters.FUSEISO, mounters.PASSTHROUGH_TUNED, mounters.PASSTHROUGH_FUSE2, mounters.MOUNT_IMAGE)
 
 
@@ -44,6 +45,7 @@ class Bench:
     run: Run
     mnt_root: Path
     can_drop_caches: bool
+    hung: dict[str, str] = field(default_factory=dict)  # mounter name -> why it is skipped
 
     @property
     def config(self) -> Config:
@@ -69,8 +71,20 @@ class Step:
     action: Callable[[Bench, Mounter, dict[str, Cell]], None]
 
 
+@dataclass(frozen=True)
+class RoundStep:
+    """A measurement taken once per round for every mounter; `once` returns a sample per key."""
+
+    title: str
+    keys: tuple[str, ...]
+    once: Callable[[Bench, Mounter], dict[str, float]]
+
+
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    try:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    except OSError:
+        pass  # stderr closed (`run.py 2>&1 | head`): progress lines are optional, the report is not
 
 
 # ---- images and the physical limit -------------------------------------------------------------
@@ -78,28 +92,28 @@ def log(message: str) -> None:
 def build_images(run: Run, work: Path) -> None:
     config = run.config
     for files in config.tree_files:
-        _build(run, files_label(files), lambda files=files: isobuild.build_tree_iso(work, files))
-    _build(run, "big", lambda: isobuild.build_big_iso(work, config.big_size))
+        _build(run, files_label(files), isobuild.tree_iso_path(work, files),
+               lambda files=files: isobuild.build_tree_iso(work, files))
+    _build(run, "big", isobuild.big_iso_path(work, config.big_size),
+           lambda: isobuild.build_big_iso(work, config.big_size))
 
 
-def _build(run: Run, label: str, build: Callable[[], Path]) -> None:
+def _build(run: Run, label: str, image: Path, build: Callable[[], Path]) -> None:
+    cached = image.exists()
     start = time.perf_counter()
-    image = build()
+    build()
     seconds = time.perf_counter() - start
-    if seconds > 1.0:  # a cached image returns at once; only report real builds
+    if not cached:
         run.build_seconds[label] = seconds
     run.images[label] = image
-    log(f"image {label}: {image.name}, {image.stat().st_size / 1e6:.0f} MB ({seconds:.1f} s)")
+    how = "cached" if cached else f"built in {seconds:.1f} s"
+    log(f"image {label}: {image.name}, {image.stat().st_size / 1e6:.0f} MB ({how})")
 
 
-def measure_cat(bench: Bench) -> None:
+def cat_once(bench: Bench) -> float:
     """`cat IMAGE > /dev/null` of the big image after dropping caches: what the disk gives."""
-    samples = []
-    for _ in range(bench.config.read_reps):
-        measure.drop_caches()
-        samples.append(measure.cat_file(bench.big, CAT_TIMEOUT).mb_per_s)
-    bench.run.cat_cold = Cell.of_samples(samples)
-    log(f"cat of the big image, cold: {bench.run.cat_cold.value:.0f} MB/s")
+    measure.drop_caches()
+    return measure.cat_file(bench.big, CAT_TIMEOUT).mb_per_s
 
 
 def warm(image: Path) -> None:
@@ -109,20 +123,35 @@ def warm(image: Path) -> None:
 
 # ---- steps -------------------------------------------------------------------------------------
 
-def step_mount_time(files: int) -> Step:
-    def action(bench: Bench, mounter: Mounter, cells: dict[str, Cell]) -> None:
-        image = bench.tree(files)
-        warm(image)
-        samples = []
-        for _ in range(bench.config.mount_reps):
-            with mounters.mounted(mounter, image, bench.mountpoint(mounter)) as mount:
-                samples.append(mount.seconds)
-                # Not timed: only proves that the mount serves the image.
-                if not os.listdir(mount.mountpoint):
-                    raise StepError("mounted, but the root directory is empty")
-        cells[mount_key(files)] = Cell.of_samples(samples)
+def step_mount_times(bench: Bench, mounter: Mounter, cells: dict[str, Cell]) -> None:
+    """Mount time of every tree image. One untimed mount first (imports, page cache), then the
+    images in turn, round after round, so any drift of the machine hits every size alike."""
+    files = bench.config.tree_files
+    for n in files:
+        warm(bench.tree(n))
+    _timed_mount(bench, mounter, bench.tree(files[0]))
+    samples: dict[int, list[float]] = {n: [] for n in files}
+    failed: dict[int, str] = {}
+    for _ in range(bench.config.mount_reps):
+        for n in files:
+            if n in failed:
+                continue
+            try:
+                samples[n].append(_timed_mount(bench, mounter, bench.tree(n)))
+            except MountError as error:
+                if error.hung:
+                    raise
+                failed[n] = f"mount: {error}"
+    for n in files:
+        cells[mount_key(n)] = Cell(error=failed[n]) if n in failed else Cell.of_samples(samples[n])
 
-    return Step(f"mount time, {files_label(files)} files", (mount_key(files),), action)
+
+def _timed_mount(bench: Bench, mounter: Mounter, image: Path) -> float:
+    with mounters.mounted(mounter, image, bench.mountpoint(mounter)) as mount:
+        # Not timed: only proves that the mount serves the image.
+        if not mounters.with_timeout(lambda: os.listdir(mount.mountpoint), "listdir"):
+            raise MountError("mounted, but the root directory is empty")
+        return mount.seconds
 
 
 def step_find(bench: Bench, mounter: Mounter, cells: dict[str, Cell]) -> None:
@@ -153,83 +182,152 @@ def _hwm(mount: mounters.Mounted) -> Cell:
     return Cell(measure.vm_hwm_bytes(mount.pid), f"pid {mount.pid}")
 
 
-def step_sequential(bench: Bench, mounter: Mounter, cells: dict[str, Cell]) -> None:
+def sequential_once(bench: Bench, mounter: Mounter) -> dict[str, float]:
     """dd of the big file on a fresh mount after dropping caches, then again in the same mount."""
-    first, again, read_ahead = [], [], set()
-    for _ in range(bench.config.read_reps):
-        with mounters.mounted(mounter, bench.big, bench.mountpoint(mounter)) as mount:
-            target = mounters.big_file(mounter, mount, bench.big)
-            measure.drop_caches()
-            first.append(measure.dd_read(target, READ_TIMEOUT).mb_per_s)
-            again.append(measure.dd_read(target, READ_TIMEOUT).mb_per_s)
-            read_ahead.add(mounters.read_ahead_kb(mount.mountpoint))
-            cells[HWM_SEQ] = _hwm(mount)
-    cells[SEQ_FIRST] = Cell.of_samples(first)
-    cells[SEQ_REREAD] = Cell.of_samples(again)
-    cells[READ_AHEAD] = Cell(max(read_ahead), ", ".join(map(str, sorted(read_ahead))))
+    with mounters.mounted(mounter, bench.big, bench.mountpoint(mounter)) as mount:
+        target = mounters.big_file(mounter, mount, bench.big)
+        measure.drop_caches()
+        first = measure.dd_read(target, READ_TIMEOUT).mb_per_s
+        again = measure.dd_read(target, READ_TIMEOUT).mb_per_s
+        sample = {SEQ_FIRST: first, SEQ_REREAD: again}
+        read_ahead = mounters.read_ahead_kb(mount.mountpoint)
+        if read_ahead is not None:
+            sample[READ_AHEAD] = read_ahead
+        if mount.pid is not None:
+            sample[HWM_SEQ] = measure.vm_hwm_bytes(mount.pid)
+        return sample
 
 
-def step_random_warm(bench: Bench, mounter: Mounter, cells: dict[str, Cell]) -> None:
+def random_warm_once(bench: Bench, mounter: Mounter) -> dict[str, float]:
     warm(bench.big)
-    cells[RAND_WARM] = _random_reads(bench, mounter, drop=False)
+    return {RAND_WARM: _random_reads(bench, mounter, drop=False)}
 
 
-def step_random_cold(bench: Bench, mounter: Mounter, cells: dict[str, Cell]) -> None:
-    cells[RAND_COLD] = _random_reads(bench, mounter, drop=True)
+def random_cold_once(bench: Bench, mounter: Mounter) -> dict[str, float]:
+    return {RAND_COLD: _random_reads(bench, mounter, drop=True)}
 
 
-def _random_reads(bench: Bench, mounter: Mounter, drop: bool) -> Cell:
+def _random_reads(bench: Bench, mounter: Mounter, drop: bool) -> float:
+    # A fresh mount each time: in the same mount, the kernel would serve repeats from its cache.
     with mounters.mounted(mounter, bench.big, bench.mountpoint(mounter)) as mount:
         target = mounters.big_file(mounter, mount, bench.big)
         if drop:
             measure.drop_caches()
         config = bench.config
-        return Cell(measure.random_reads(target, config.random_reads, config.seed, RANDOM_TIMEOUT))
+        return measure.random_reads(target, config.random_reads, config.seed, RANDOM_TIMEOUT)
+
+
+# Figures that hang on the disk's speed, which drifts a lot on a VM (cat of the same cold image
+# ranges 0.6-2.6 GB/s here). They are measured in rounds: each round takes every mounter in turn,
+# so a slow spell of the disk hits all of them rather than one.
+ROUND_STEPS: tuple[RoundStep, ...] = (
+    RoundStep("sequential read", (SEQ_FIRST, SEQ_REREAD, READ_AHEAD, HWM_SEQ), sequential_once),
+    RoundStep("random reads, image cached", (RAND_WARM,), random_warm_once),
+    RoundStep("random reads, cold", (RAND_COLD,), random_cold_once),
+)
+# Of several samples: the median of rates, but the largest read-ahead and peak memory seen.
+TAKE_MAX = (READ_AHEAD, HWM_SEQ)
 
 
 def steps_for(mounter: Mounter, config: Config) -> list[Step]:
-    steps = [step_mount_time(files) for files in config.tree_files]
+    steps = [Step("mount times", tuple(mount_key(n) for n in config.tree_files), step_mount_times)]
     if mounter.serves_tree:
         steps += [Step("find", (FIND, FIND_COUNT), step_find), Step("du -s", (DU, HWM_DU), step_du)]
-    steps += [
-        Step("sequential read", (SEQ_FIRST, SEQ_REREAD, READ_AHEAD, HWM_SEQ), step_sequential),
-        Step("random reads, image cached", (RAND_WARM,), step_random_warm),
-        Step("random reads, cold", (RAND_COLD,), step_random_cold),
-    ]
     return steps
 
 
 # ---- driving -----------------------------------------------------------------------------------
 
 def run_mounter(bench: Bench, mounter: Mounter) -> None:
-    """Every step for one mounter. A failure fills that step's cells with the error; after a
-    mount that hung, the remaining steps are skipped rather than each waiting out a timeout."""
+    """The per-mounter steps. A failure fills that step's cells with the error; after a mount
+    that hung, the mounter's remaining steps are skipped rather than each waiting out a timeout."""
     cells = bench.run.results.setdefault(mounter.name, {})
-    bench.run.mounters.append(mounter.name)
-    skip_reason = ""
     for step in steps_for(mounter, bench.config):
-        if skip_reason:
-            _fail(cells, step, f"not run: {skip_reason}")
+        if mounter.name in bench.hung:
+            _fail(cells, step.keys, f"not run: {bench.hung[mounter.name]}")
             continue
         start = time.perf_counter()
-        try:
-            step.action(bench, mounter, cells)
-        except MountError as error:
-            _fail(cells, step, f"mount failed: {error}")
-            if "did not return" in str(error) or "not visible" in str(error):
-                skip_reason = "an earlier mount hung"
-        except Exception as error:  # any failure is a finding to report, not a reason to stop
-            _fail(cells, step, f"{type(error).__name__}: {error}")
-        log(f"{mounter.name}: {step.title}: {_summary(cells, step)} ({time.perf_counter() - start:.1f} s)")
+        error = _attempt(bench, mounter, lambda: step.action(bench, mounter, cells))
+        if error:
+            _fail(cells, step.keys, error)
+        log(f"{mounter.name}: {step.title}: {_summary(cells, step.keys)} ({time.perf_counter() - start:.1f} s)")
 
 
-def _fail(cells: dict[str, Cell], step: Step, message: str) -> None:
-    for key in step.keys:
+def run_rounds(bench: Bench, mounters_: tuple[Mounter, ...]) -> None:
+    """ROUND_STEPS, round after round; the order of mounters rotates each round."""
+    samples: dict[str, dict[str, list[float]]] = {m.name: {} for m in mounters_}
+    errors: dict[tuple[str, str], str] = {}  # (mounter, step title) -> the first error
+    cat: list[float] = []
+    for round_ in range(bench.config.read_reps):
+        start = time.perf_counter()
+        cat.append(cat_once(bench))
+        order = mounters_[round_ % len(mounters_):] + mounters_[:round_ % len(mounters_)]
+        for step in ROUND_STEPS:
+            for mounter in order:
+                if mounter.name in bench.hung or (mounter.name, step.title) in errors:
+                    continue  # one failure is reported; repeating it only costs time
+                error = _attempt(bench, mounter, lambda: _add(samples[mounter.name], step.once(bench, mounter)))
+                if error:
+                    errors[(mounter.name, step.title)] = error
+        log(f"round {round_ + 1}/{bench.config.read_reps}: cat {cat[-1]:.0f} MB/s, "
+            + ", ".join(f"{m.name} {_last(samples[m.name], SEQ_FIRST, round_)}" for m in mounters_)
+            + f" MB/s first read ({time.perf_counter() - start:.1f} s)")
+    bench.run.cat_cold = Cell.of_samples(cat)
+    for mounter in mounters_:
+        _aggregate(bench, mounter, samples[mounter.name], errors)
+
+
+def _aggregate(bench: Bench, mounter: Mounter, samples: dict[str, list[float]],
+               errors: dict[tuple[str, str], str]) -> None:
+    """One mounter's round samples into its cells: the median of rates, the largest of the rest."""
+    cells = bench.run.results.setdefault(mounter.name, {})
+    for step in ROUND_STEPS:
+        failure = errors.get((mounter.name, step.title))
+        if failure is None and not samples.get(step.keys[0]):
+            failure = f"not run: {bench.hung.get(mounter.name, 'no sample')}"
+        if failure:
+            _fail(cells, step.keys, failure)
+            continue
+        for key in step.keys:
+            values = samples.get(key, [])
+            if not values:
+                cells[key] = Cell(error="not available")
+            elif key in TAKE_MAX:
+                cells[key] = Cell(max(values))
+            else:
+                cells[key] = Cell.of_samples(values)
+
+
+def _last(samples: dict[str, list[float]], key: str, round_: int) -> str:
+    values = samples.get(key, [])
+    return f"{values[-1]:.0f}" if len(values) == round_ + 1 else "—"
+
+
+def _add(into: dict[str, list[float]], sample: dict[str, float]) -> None:
+    for key, value in sample.items():
+        into.setdefault(key, []).append(value)
+
+
+def _attempt(bench: Bench, mounter: Mounter, action: Callable[[], None]) -> str | None:
+    """Run one measurement; return its error as text (None if fine) and note a hung mounter."""
+    try:
+        action()
+    except MountError as error:
+        if error.hung:
+            bench.hung[mounter.name] = "an earlier mount hung"
+        return f"mount: {error}"
+    except Exception as error:  # any failure is a finding to report, not a reason to stop
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _fail(cells: dict[str, Cell], keys: tuple[str, ...], message: str) -> None:
+    for key in keys:
         cells[key] = Cell(error=message)
 
 
-def _summary(cells: dict[str, Cell], step: Step) -> str:
-    cell = cells.get(step.keys[0], Cell(error="?"))
+def _summary(cells: dict[str, Cell], keys: tuple[str, ...]) -> str:
+    cell = cells.get(keys[0], Cell(error="?"))
     if cell.error:
         return "ERROR " + cell.error.splitlines()[0][:160]
     return f"{cell.value:.4g} {cell.note}".strip()
@@ -246,15 +344,15 @@ def clean_stale_mounts(mnt_root: Path) -> None:
 
 
 def check_tools() -> list[str]:
-    missing = [tool for tool in ("genisoimage", "fuseiso", "fusermount3", "dd", "find", "du")
-               if not any((Path(d) / tool).exists() for d in os.environ.get("PATH", "").split(":"))]
-    return [f"missing tool: {tool}" for tool in missing]
+    # A missing peer only costs its own figures (they show the error); say why up front.
+    tools = ("genisoimage", "fuseiso", "fusermount3", "dd", "find", "du")
+    return [f"missing tool: {tool}" for tool in tools if shutil.which(tool) is None]
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="small images and few repetitions (a minute or two); writes WORK/REPORT-quick.md")
+                        help="small images and few repetitions (about 15 s); writes WORK/REPORT-quick.md")
     parser.add_argument("--work", type=Path, default=BENCH / "work",
                         help="scratch folder for images and mountpoints (default: bench/work)")
     parser.add_argument("--report", type=Path, default=None,
@@ -285,14 +383,21 @@ def main() -> int:
     if not bench.can_drop_caches:
         run.notes.append("could not drop the page cache (not root?): 'cold' figures are not cold")
     build_images(run, work)
-    measure_cat(bench)
+    run.mounters = [mounter.name for mounter in MOUNTERS]
     for mounter in MOUNTERS:
         run_mounter(bench, mounter)
+    run_rounds(bench, MOUNTERS)
     run.seconds = time.perf_counter() - begin
+    run.facts["Load average at end"] = facts.load_average()
     report_path.write_text(report.render(run))
     log(f"done in {run.seconds:.0f} s; report: {report_path}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # Every mount was already undone by the `with mounted(...)` blocks on the way up.
+        log("interrupted; no report written")
+        sys.exit(130)

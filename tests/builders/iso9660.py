@@ -148,7 +148,7 @@ def path_table(rows: list[tuple[bytes, int, int]], big_endian: bool) -> bytes:
 
 def susp_entry(sig: str | bytes, data: bytes = b"", version: int = 1,
                length: int | None = None) -> bytes:
-    """One System Use Entry: signature, LEN, version, data (SUSP 1.12 §4.1); ``length`` forces LEN."""
+    """System Use Entry: signature, LEN, version, data (SUSP 1.12 §4); ``length`` forces LEN."""
     sig = _text(sig)
     return sig + bytes([(4 + len(data) if length is None else length) & 0xFF, version]) + data
 
@@ -159,7 +159,7 @@ def sp(len_skp: int = 0) -> bytes:
 
 
 def ce(lba: int, offset: int, length: int) -> bytes:
-    """CE: the System Use area continues at block ``lba``, ``offset``, ``length`` (SUSP 1.12 §5.1)."""
+    """CE: the System Use area continues at block ``lba``, ``offset``, ``length`` (SUSP §5.1)."""
     return susp_entry("CE", both32(lba) + both32(offset) + both32(length))
 
 
@@ -316,7 +316,7 @@ class Dir:
         self.records.append(record)
 
     def render(self) -> bytes:
-        """Records packed in order; one that does not fit a sector's rest starts the next (§6.8.1.1)."""
+        """Records in order; one that does not fit the sector's rest starts the next (§6.8.1.1)."""
         out = bytearray()
         dots = [dir_record(self.lba, self.size, b"\0", DIRECTORY, self.dot_su),
                 dir_record(self.parent.lba, self.parent.size, b"\1", DIRECTORY, self.dotdot_su)]

@@ -65,7 +65,7 @@ def _serve(opened: Opened, image: str, mountpoint: str, options: MountOptions,
 
     try:
         FUSE(ViewOperations(opened.view, ready), mountpoint, foreground=True,
-             nothreads=False, **fuse_options(image, options))
+             nothreads=False, debug=options.debug, **fuse_options(image, options))
     finally:
         mounts.remove_state(mountpoint)
         opened.close()

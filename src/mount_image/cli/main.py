@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import stat as st
@@ -12,7 +13,7 @@ import sys
 import time
 from typing import Any, Sequence
 
-from ..errors import MountImageError, UsageError
+from ..errors import CorruptDataError, MountImageError, UsageError
 from . import mounts
 from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 from .opening import Opened, open_view
@@ -63,8 +64,18 @@ def _normalise(argv: list[str]) -> list[str]:
     return argv
 
 
+def _log_to_terminal() -> None:
+    """Warnings about damage found while reading (info, ls, extract) go to stderr, one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("mount-image: warning: %(message)s"))
+    logger = logging.getLogger("mount_image")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
+    _log_to_terminal()
     try:
         return COMMAND_FUNCS[args.command](args)
     except UsageError as exc:
@@ -164,12 +175,18 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _walk(opened: Opened, entry: Any, prefix: str):
-    for child in opened.view.listdir(entry):
+def _walk(opened: Opened, entry: Any, prefix: str, damaged: list[str]):
+    """Every entry below ``entry``; a damaged directory is noted in ``damaged`` and skipped."""
+    try:
+        children = list(opened.view.listdir(entry))
+    except (CorruptDataError, OSError) as exc:
+        damaged.append(f"{prefix or '/'}: {exc}")
+        return
+    for child in children:
         path = f"{prefix}{child.name}"
         yield path, child
         if child.stat.is_dir:
-            yield from _walk(opened, child, path + "/")
+            yield from _walk(opened, child, path + "/", damaged)
 
 
 def _long(opened: Opened, name: str, entry: Any) -> str:
@@ -186,15 +203,18 @@ def cmd_ls(args: argparse.Namespace) -> int:
         if not entry.stat.is_dir:
             print(_long(opened, entry.name, entry) if args.long else entry.name)
             return EXIT_OK
+        damaged: list[str] = []
         if args.recursive:
-            items = sorted(_walk(opened, entry, ""))
+            items = sorted(_walk(opened, entry, "", damaged), key=lambda item: item[0])
         else:
-            items = sorted((c.name, c) for c in opened.view.listdir(entry))
+            items = sorted(((c.name, c) for c in opened.view.listdir(entry)), key=lambda item: item[0])
         for name, child in items:
             print(_long(opened, name, child) if args.long else name)
-        return EXIT_OK
-    except OSError as exc:
-        error(f"{args.image}:{args.path}: {exc.strerror or exc}")
+        for problem in damaged:
+            error(f"{args.image}: {problem}")
+        return EXIT_FAILURE if damaged else EXIT_OK
+    except (OSError, CorruptDataError) as exc:
+        error(f"{args.image}:{args.path}: {getattr(exc, 'strerror', None) or exc}")
         return EXIT_FAILURE
     finally:
         opened.close()

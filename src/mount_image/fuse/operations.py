@@ -84,9 +84,9 @@ class ViewOperations(Operations):
         entry = self.view.resolve(path)
         attrs = self.view.attributes
         items: list = [".", ".."]
+        # Full attributes: the binding passes them on as READDIRPLUS entries.
         for child in self.view.listdir(entry):
-            a = attrs(child)
-            items.append((child.name, {"st_mode": a.mode, "st_ino": a.ino}, 0))
+            items.append((child.name, attrs(child).as_tuple(), 0))
         return items
 
     @_errno_boundary

@@ -49,6 +49,11 @@ class Attributes:
     mtime_ns: int
     ctime_ns: int
 
+    def as_tuple(self) -> tuple[int, ...]:
+        """The fields in the binding's STAT_FIELDS order (fast path of a directory listing)."""
+        return (self.mode, self.ino, self.nlink, self.uid, self.gid, self.size, self.rdev,
+                (self.size + 511) // 512, self.atime_ns, self.mtime_ns, self.ctime_ns)
+
     def as_dict(self) -> dict[str, int]:
         """fusepy's getattr dictionary (times in nanoseconds: ``use_ns``)."""
         return {

@@ -75,14 +75,14 @@ class Iso9660FileSystem:
         self.volumes: VolumeSet = read_volume_set(device, first_sector)
         pvd = self.volumes.primary
         self.total_blocks = pvd.volume_space_size
-        root_record = DirectoryRecord.parse(pvd.root_directory_record)
+        root_record = _root_record(pvd.root_directory_record)
         self._check_root(root_record, "primary")
         self.susp_skip, self.rock_ridge, self.extensions = self._detect_rock_ridge(root_record)
         joliet = self.volumes.joliet
         if self.rock_ridge and options.rock:
             self.shown, self._use_rr, self._joliet_tree = "rockridge", True, False
         elif joliet is not None and options.joliet:
-            root_record = DirectoryRecord.parse(joliet.root_directory_record)
+            root_record = _root_record(joliet.root_directory_record)
             self._check_root(root_record, "Joliet")
             self.shown, self._use_rr, self._joliet_tree = "joliet", False, True
         else:
@@ -330,17 +330,19 @@ class Iso9660FileSystem:
 
     def _stat(self, record: DirectoryRecord, rr: RockRidge | None, file_type: int, size: int,
               ino: int) -> Stat:
-        mtime = record.recording_time_ns
+        if rr is None or rr.mtime_ns is None:
+            mtime = record.recording_time_ns
+        else:
+            mtime = rr.mtime_ns
         if rr is None:
             return Stat(ino=ino, file_type=file_type, size=size, mtime_ns=mtime, atime_ns=mtime,
                         ctime_ns=mtime, nlink=1)
         if rr.serial and rr.nlink and rr.nlink > 1 and file_type != st.S_IFDIR:
             ino = SERIAL_INO_BASE + rr.serial  # hard links: one inode, as the writer recorded
-        m = rr.mtime_ns if rr.mtime_ns is not None else mtime
         return Stat(
-            ino=ino, file_type=file_type, size=size, mtime_ns=m,
-            atime_ns=rr.atime_ns if rr.atime_ns is not None else m,
-            ctime_ns=rr.ctime_ns if rr.ctime_ns is not None else m,
+            ino=ino, file_type=file_type, size=size, mtime_ns=mtime,
+            atime_ns=rr.atime_ns if rr.atime_ns is not None else mtime,
+            ctime_ns=rr.ctime_ns if rr.ctime_ns is not None else mtime,
             nlink=max(1, rr.nlink or 1),
             perm=None if rr.mode is None else st.S_IMODE(rr.mode),
             uid=rr.uid, gid=rr.gid, rdev=rr.rdev or 0,
@@ -383,9 +385,8 @@ class Iso9660FileSystem:
         """ISO 9660 does not record its interchange level; infer it from the root directory."""
         if self.volumes.primary.file_structure_version == 2:
             return 4
-        lba, length = self._root.extents[0] if not self._joliet_tree else (
-            DirectoryRecord.parse(self.volumes.primary.root_directory_record).location_of_extent,
-            DirectoryRecord.parse(self.volumes.primary.root_directory_record).data_length)
+        primary_root = _root_record(self.volumes.primary.root_directory_record)
+        lba, length = primary_root.location_of_extent, primary_root.data_length
         try:
             records = read_directory(self.device, lba, length, log.warning)
         except CorruptDataError:
@@ -401,6 +402,15 @@ class Iso9660FileSystem:
 
 
 _LEVEL1 = re.compile(rb"^[A-Z0-9_]{1,8}(\.[A-Z0-9_]{0,3})?(;\d+)?$|^[A-Z0-9_]{1,8}$")
+
+
+def _root_record(raw: bytes) -> DirectoryRecord:
+    """The 34-byte root record of a volume descriptor (ECMA-119 §8.4.18). Some writers put a
+    larger length byte there (libarchive's test_read_format_iso_3 says 68); the field holds 34
+    bytes whatever it says, so read it as 34."""
+    if raw and raw[0] > len(raw):
+        raw = bytes([len(raw)]) + raw[1:]
+    return DirectoryRecord.parse(raw)
 
 
 def _group_extents(records: list[PlacedRecord]) -> list[list[PlacedRecord]]:

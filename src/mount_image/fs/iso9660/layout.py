@@ -8,6 +8,7 @@ bytes in, object out. Both-endian fields are read from their little-endian half.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from ...binary import check_length, make_struct, parse_with
@@ -55,7 +56,13 @@ _DIR_DATETIME = make_struct("<6Bb", 7, "directory record date")
 
 def parse_dir_datetime(buf: bytes | memoryview, offset: int = 0) -> int:
     """Recording Date and Time of a directory record (ECMA-119 §9.1.5), as epoch nanoseconds."""
-    y, mo, d, h, mi, s, off = parse_with(_DIR_DATETIME, buf, offset, "directory record date")
+    check_length(buf, offset, _DIR_DATETIME.size, "directory record date")
+    return _dir_datetime(bytes(buf[offset:offset + 7]))
+
+
+@functools.lru_cache(maxsize=4096)  # the files of a disc share few distinct dates
+def _dir_datetime(raw: bytes) -> int:
+    y, mo, d, h, mi, s, off = _DIR_DATETIME.unpack(raw)
     if mo == 0 and d == 0:
         return 0
     return _datetime_ns(1900 + y, mo, d, h, mi, s, 0, off & 0xFF)
@@ -64,11 +71,16 @@ def parse_dir_datetime(buf: bytes | memoryview, offset: int = 0) -> int:
 def parse_dec_datetime(buf: bytes | memoryview, offset: int = 0) -> int:
     """Digits date-time of a volume descriptor (ECMA-119 §8.4.26.1), as epoch nanoseconds; 0 unset."""
     check_length(buf, offset, 17, "volume descriptor date")
-    digits = bytes(buf[offset:offset + 16])
+    return _dec_datetime(bytes(buf[offset:offset + 17]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _dec_datetime(raw: bytes) -> int:
+    digits = raw[:16]
     if not digits.isdigit() or digits == b"0" * 16:
         return 0
     n = [int(digits[a:b]) for a, b in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14), (14, 16))]
-    return _datetime_ns(*n, buf[offset + 16])
+    return _datetime_ns(*n, raw[16])
 
 
 def format_dec_datetime(buf: bytes | memoryview, offset: int = 0) -> str | None:
@@ -203,17 +215,14 @@ class DirectoryRecord:
 
     @property
     def recording_time_ns(self) -> int:
-        return parse_dir_datetime(self.recording_date)
+        return _dir_datetime(self.recording_date)
 
 
 # ---- SUSP 1.12 and RRIP 1.12 ---------------------------------------------------------------
 
-SUSP_HEADER = make_struct("<2sBB", 4, "SUSP entry header")   # SUSP 1.12 §4: sig, len, version
-
-
-def parse_susp_header(buf: bytes | memoryview, offset: int) -> tuple[bytes, int, int]:
-    """Signature, length and version of one System Use Entry (SUSP 1.12 §4)."""
-    return parse_with(SUSP_HEADER, buf, offset, "SUSP entry")
+# System Use Entry header (SUSP 1.12 §4): signature (2 bytes), length (1, header included),
+# version (1). susp.py reads these four bytes by hand: it is the hottest loop of a listing.
+SUSP_ENTRY_HEADER_SIZE = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,7 +124,9 @@ def _append_symlink(out: bytearray, components: bytes, need_sep: bool) -> bool:
         if len(out) > MAX_LINK_BYTES:
             continue
         if flags & SL_ROOT:
-            out += b"/"
+            # As the kernel and libarchive read it: a root component after others adds its own
+            # '/' after the separator, so "a//b" round-trips.
+            out += b"//" if need_sep else b"/"
             need_sep = False
             continue
         text = b"." if flags & SL_CURRENT else b".." if flags & SL_PARENT else content

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from ...errors import CorruptDataError
-from .layout import SECTOR, ContinuationArea, parse_susp_header
+from .layout import SECTOR, SUSP_ENTRY_HEADER_SIZE, ContinuationArea
 
 MAX_CONTINUATIONS = 32            # CE areas followed for one directory record
 MAX_SUSP_BYTES = 64 * 1024        # System Use bytes read for one directory record
@@ -31,9 +31,10 @@ def iter_entries(system_use: bytes, skip: int, read_area: ReadArea,
     while True:
         pending: ContinuationArea | None = None
         pos = 0
-        while pos + 4 <= len(area):
-            sig, length, version = parse_susp_header(area, pos)
-            if length < 4 or pos + length > len(area):
+        end = len(area)
+        while pos + SUSP_ENTRY_HEADER_SIZE <= end:
+            sig, length, version = area[pos:pos + 2], area[pos + 2], area[pos + 3]
+            if length < SUSP_ENTRY_HEADER_SIZE or pos + length > end:
                 if log and area[pos:].strip(b"\x00"):
                     log(f"SUSP entry {sig!r} with length {length} at {pos} of a {len(area)}-byte area")
                 break
