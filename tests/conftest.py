@@ -63,18 +63,41 @@ def unmount(path: Path) -> None:
         time.sleep(0.05)
 
 
+def kill_daemons(mountpoint: Path) -> None:
+    """Kill any mount-image daemon serving ``mountpoint`` (a failed test must not leave a hung
+    mount behind: pytest's temp-dir clean-up would then hang in stat)."""
+    needle = str(mountpoint).encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if needle in argv and any(b"mount_image" in a or b"mount-image" in a for a in argv):
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), 9)
+    if is_mounted(mountpoint):
+        subprocess.run(["fusermount3", "-uz", str(mountpoint)], capture_output=True)
+
+
 @contextlib.contextmanager
 def mounted(image: str | os.PathLike, mountpoint: Path, *options: str) -> Iterator[Path]:
     """Mount ``image`` with the real CLI, yield the mountpoint, always unmount."""
     require_tool("fusermount3")
     mountpoint.mkdir(parents=True, exist_ok=True)
-    proc = run_cli(image, mountpoint, *options)
+    try:
+        proc = run_cli(image, mountpoint, *options)
+    except subprocess.TimeoutExpired:
+        kill_daemons(mountpoint)
+        raise
     try:
         assert proc.returncode == 0, f"mount failed ({proc.returncode}): {proc.stderr}"
         assert is_mounted(mountpoint), "mount-image returned 0 but nothing is mounted"
         yield mountpoint
     finally:
         unmount(mountpoint)
+        if is_mounted(mountpoint):
+            kill_daemons(mountpoint)
 
 
 @pytest.fixture

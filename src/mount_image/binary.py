@@ -6,14 +6,22 @@
 from __future__ import annotations
 
 import struct
-from typing import Callable
+from typing import Any, Callable, ClassVar
 
 from .errors import CorruptDataError
 
 
-def make_struct(fmt: str, size: int, what: str) -> struct.Struct:
-    """A ``struct.Struct`` whose size is checked against the size the spec states."""
-    s = struct.Struct(fmt)
+class NamedStruct(struct.Struct):
+    """A ``struct.Struct`` that knows the spec's name of its structure, for error messages."""
+
+    def __init__(self, fmt: str, what: str) -> None:
+        super().__init__(fmt)
+        self.what = what
+
+
+def make_struct(fmt: str, size: int, what: str) -> NamedStruct:
+    """A struct whose size is checked against the size the spec states."""
+    s = NamedStruct(fmt, what)
     if s.size != size:  # a layout typo must fail at import, not on a customer's disc
         raise AssertionError(f"{what}: struct size {s.size} != spec size {size}")
     return s
@@ -29,8 +37,23 @@ def check_length(buf: bytes | memoryview, offset: int, size: int, what: str) -> 
 
 def parse_with(s: struct.Struct, buf: bytes | memoryview, offset: int, what: str) -> tuple:
     """Unpack ``s`` at ``offset`` after checking the length."""
-    check_length(buf, offset, s.size, what)
+    if offset < 0 or offset + s.size > len(buf):  # check_length inlined: runs per SUSP entry
+        check_length(buf, offset, s.size, what)
     return s.unpack_from(buf, offset)
+
+
+class FixedStructure:
+    """Base of a layout dataclass whose fields are its struct's fields, in order.
+
+    ``parse`` checks the length first and names the structure in the CorruptDataError.
+    """
+
+    __slots__ = ()
+    _S: ClassVar[NamedStruct]
+
+    @classmethod
+    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> Any:
+        return cls(*parse_with(cls._S, buf, offset, cls._S.what))
 
 
 U16_LE = struct.Struct("<H")

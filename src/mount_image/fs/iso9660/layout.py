@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
-from ...binary import check_length, make_struct, parse_with
+from ...binary import FixedStructure, check_length, make_struct, parse_with
 from ...errors import CorruptDataError
 
 SECTOR = 2048
@@ -36,6 +36,10 @@ FLAG_MULTI_EXTENT = 0x80
 JOLIET_ESCAPES = {b"%/@": 1, b"%/C": 2, b"%/E": 3}
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
 def _datetime_ns(year: int, month: int, day: int, hour: int, minute: int, second: int,
                  centi: int, gmt_offset_quarters: int) -> int:
     """Nanoseconds since the epoch, or 0 for an unset or impossible date (never raises)."""
@@ -48,7 +52,7 @@ def _datetime_ns(year: int, month: int, day: int, hour: int, minute: int, second
         when = dt.datetime(year, month, day, hour, minute, second, centi * 10000, tzinfo=tz)
     except ValueError:
         return 0
-    return int(when.timestamp()) * 1_000_000_000 + centi * 10_000_000
+    return (when - _EPOCH) // _MICROSECOND * 1000  # exact, also before 1970
 
 
 _DIR_DATETIME = make_struct("<6Bb", 7, "directory record date")
@@ -95,7 +99,7 @@ def format_dec_datetime(buf: bytes | memoryview, offset: int = 0) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class VolumeDescriptorHeader:
+class VolumeDescriptorHeader(FixedStructure):
     """Volume Descriptor header: type, standard identifier, version (ECMA-119 §8.1)."""
 
     type: int
@@ -105,13 +109,9 @@ class VolumeDescriptorHeader:
     SIZE = 7
     _S = make_struct("<B5sB", 7, "Volume Descriptor header")
 
-    @classmethod
-    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> VolumeDescriptorHeader:
-        return cls(*parse_with(cls._S, buf, offset, "Volume Descriptor header"))
-
 
 @dataclass(frozen=True, slots=True)
-class VolumeDescriptor:
+class VolumeDescriptor(FixedStructure):
     """Primary (ECMA-119 §8.4) or Supplementary/Enhanced (ECMA-119 §8.5) Volume Descriptor.
 
     Both share one layout; in a primary descriptor ``volume_flags`` and ``escape_sequences``
@@ -151,13 +151,9 @@ class VolumeDescriptor:
         "<B5sBB32s32s8xI4x32sH2xH2xH2xI4xII8x34s128s128s128s128s37s37s37s17s17s17s17sB1166x",
         2048, "Volume Descriptor")
 
-    @classmethod
-    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> VolumeDescriptor:
-        return cls(*parse_with(cls._S, buf, offset, "Volume Descriptor"))
-
 
 @dataclass(frozen=True, slots=True)
-class BootRecord:
+class BootRecord(FixedStructure):
     """Boot Record volume descriptor (ECMA-119 §8.2) as El Torito 1.0 §2.0 fills it."""
 
     type: int
@@ -170,10 +166,6 @@ class BootRecord:
     SIZE = 2048
     _S = make_struct("<B5sB32s32sI1973x", 2048, "Boot Record")
     EL_TORITO_ID = b"EL TORITO SPECIFICATION"
-
-    @classmethod
-    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> BootRecord:
-        return cls(*parse_with(cls._S, buf, offset, "Boot Record"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,33 +218,25 @@ SUSP_ENTRY_HEADER_SIZE = 4
 
 
 @dataclass(frozen=True, slots=True)
-class ContinuationArea:
+class ContinuationArea(FixedStructure):
     """CE entry: where the System Use area continues (SUSP 1.12 §5.1)."""
 
     block_location: int
     offset: int
     length: int
 
-    _S = make_struct("<I4xI4xI4x", 24, "CE entry")
-
-    @classmethod
-    def parse(cls, data: bytes) -> ContinuationArea:
-        return cls(*parse_with(cls._S, data, 0, "SUSP CE entry"))
+    _S = make_struct("<I4xI4xI4x", 24, "SUSP CE entry")
 
 
 @dataclass(frozen=True, slots=True)
-class SharingProtocolIndicator:
+class SharingProtocolIndicator(FixedStructure):
     """SP entry: SUSP is in use and how many bytes to skip in each System Use area (SUSP 1.12 §5.3)."""
 
     check_bytes: bytes
     len_skp: int
 
-    _S = make_struct("<2sB", 3, "SP entry")
+    _S = make_struct("<2sB", 3, "SUSP SP entry")
     CHECK = b"\xbe\xef"
-
-    @classmethod
-    def parse(cls, data: bytes) -> SharingProtocolIndicator:
-        return cls(*parse_with(cls._S, data, 0, "SUSP SP entry"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,17 +282,13 @@ class PosixAttributes:
 
 
 @dataclass(frozen=True, slots=True)
-class DeviceNumber:
+class DeviceNumber(FixedStructure):
     """PN entry: device number of a block or character device (RRIP 1.12 §4.1.2)."""
 
     dev_t_high: int
     dev_t_low: int
 
-    _S = make_struct("<I4xI4x", 16, "PN entry")
-
-    @classmethod
-    def parse(cls, data: bytes) -> DeviceNumber:
-        return cls(*parse_with(cls._S, data, 0, "RRIP PN entry"))
+    _S = make_struct("<I4xI4x", 16, "RRIP PN entry")
 
 
 # SL component flags (RRIP 1.12 §4.1.3.1) and NM flags (§4.1.4).
@@ -325,7 +305,7 @@ LOCATION = make_struct("<I4x", 8, "CL/PL location")          # CL, PL (RRIP 1.12
 
 
 @dataclass(frozen=True, slots=True)
-class ZisofsEntry:
+class ZisofsEntry(FixedStructure):
     """ZF entry: a zisofs-compressed file (zisofs, as in the Linux kernel's fs/isofs/rock.c and mkzftree)."""
 
     algorithm: bytes
@@ -333,15 +313,11 @@ class ZisofsEntry:
     log2_block_size: int
     uncompressed_size: int
 
-    _S = make_struct("<2sBBI4x", 12, "ZF entry")
-
-    @classmethod
-    def parse(cls, data: bytes) -> ZisofsEntry:
-        return cls(*parse_with(cls._S, data, 0, "RRIP ZF entry"))
+    _S = make_struct("<2sBBI4x", 12, "RRIP ZF entry")
 
 
 @dataclass(frozen=True, slots=True)
-class ZisofsHeader:
+class ZisofsHeader(FixedStructure):
     """The 16-byte header at the start of a zisofs file's data (mkzftree format)."""
 
     magic: bytes
@@ -353,10 +329,6 @@ class ZisofsHeader:
     MAGIC = b"\x37\xe4\x53\x96\xc9\xdb\xd6\x07"
     _S = make_struct("<8sIBB2x", 16, "zisofs header")
 
-    @classmethod
-    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> ZisofsHeader:
-        return cls(*parse_with(cls._S, buf, offset, "zisofs header"))
-
 
 ZISOFS_POINTER = make_struct("<I", 4, "zisofs block pointer")
 
@@ -364,7 +336,7 @@ ZISOFS_POINTER = make_struct("<I", 4, "zisofs block pointer")
 # ---- El Torito 1.0 --------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class ValidationEntry:
+class ValidationEntry(FixedStructure):
     """Boot catalog Validation Entry (El Torito 1.0 §2.1)."""
 
     header_id: int
@@ -376,13 +348,9 @@ class ValidationEntry:
     SIZE = 32
     _S = make_struct("<BB2x24sH2s", 32, "El Torito Validation Entry")
 
-    @classmethod
-    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> ValidationEntry:
-        return cls(*parse_with(cls._S, buf, offset, "El Torito Validation Entry"))
-
 
 @dataclass(frozen=True, slots=True)
-class SectionEntry:
+class SectionEntry(FixedStructure):
     """Initial/Default Entry (El Torito 1.0 §2.2) and Section Entry (§2.4): one bootable image."""
 
     boot_indicator: int
@@ -396,13 +364,9 @@ class SectionEntry:
     SIZE = 32
     _S = make_struct("<BBHBxHI20s", 32, "El Torito Section Entry")
 
-    @classmethod
-    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> SectionEntry:
-        return cls(*parse_with(cls._S, buf, offset, "El Torito Section Entry"))
-
 
 @dataclass(frozen=True, slots=True)
-class SectionHeader:
+class SectionHeader(FixedStructure):
     """Section Header Entry (El Torito 1.0 §2.3): 0x90 more headers follow, 0x91 the last one."""
 
     header_indicator: int
@@ -412,7 +376,3 @@ class SectionHeader:
 
     SIZE = 32
     _S = make_struct("<BBH28s", 32, "El Torito Section Header")
-
-    @classmethod
-    def parse(cls, buf: bytes | memoryview, offset: int = 0) -> SectionHeader:
-        return cls(*parse_with(cls._S, buf, offset, "El Torito Section Header"))

@@ -148,6 +148,18 @@ def _parse_times(rr: RockRidge, data: bytes) -> None:
     size = 17 if flags & TF_LONG_FORM else 7
     parse = parse_dec_datetime if flags & TF_LONG_FORM else parse_dir_datetime
     pos = 1
+    if flags & ~TF_LONG_FORM & 0x7F and len(data) >= 1 + size * bin(flags & 0x7F).count("1"):
+        # The common case, checked once: every announced timestamp is there.
+        for bit in _TF_ORDER:
+            if flags & bit:
+                if bit == TF_MODIFY:
+                    rr.mtime_ns = parse(data, pos)
+                elif bit == TF_ACCESS:
+                    rr.atime_ns = parse(data, pos)
+                elif bit == TF_ATTRIBUTES:
+                    rr.ctime_ns = parse(data, pos)
+                pos += size
+        return
     for bit in _TF_ORDER:
         if not flags & bit:
             continue
