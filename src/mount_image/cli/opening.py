@@ -36,7 +36,8 @@ def open_view(path: str, options: MountOptions) -> Opened:
         return Opened(disc, fs, FilesView(fs, options.owner))
     except CorruptDataError as exc:
         disc.close()
-        raise ImageFormatError(path, None, str(exc)) from None
+        message = str(exc).removeprefix(f"{path}: ")  # the block layer names the file already
+        raise ImageFormatError(path, None, message) from None
     except UnsupportedError as exc:
         disc.close()
         raise ImageFormatError(path, None, str(exc)) from None

@@ -48,9 +48,7 @@ class BlockDevice:
         else:
             data = self._read_raw(offset, size)
         if len(data) != size:
-            raise CorruptDataError(
-                f"{self.name}: short read at block {offset // COOKED_BLOCK}: image truncated"
-            )
+            raise CorruptDataError(f"{self.name}: short read at block {offset // COOKED_BLOCK}: image truncated")
         return data
 
     def _read_raw(self, offset: int, size: int) -> bytes:

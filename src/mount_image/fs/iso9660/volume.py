@@ -25,6 +25,21 @@ class VolumeSet:
     primary_sector: int
 
 
+def _read_whole_sectors(device: BlockDevice, lba: int, count: int) -> bytes:
+    """Up to ``count`` sectors from ``lba``; fewer when the image ends inside the window (a
+    small image whose last sector is cut short must still show its descriptors)."""
+    try:
+        return device.read(lba, count)
+    except CorruptDataError:
+        parts = []
+        for i in range(count):
+            try:
+                parts.append(device.read(lba + i, 1))
+            except CorruptDataError:
+                break
+        return b"".join(parts)
+
+
 def read_volume_set(device: BlockDevice, first_sector: int = FIRST_DESCRIPTOR_SECTOR) -> VolumeSet:
     """Read descriptors from ``first_sector`` until the terminator; CorruptDataError if unusable.
 
@@ -38,10 +53,13 @@ def read_volume_set(device: BlockDevice, first_sector: int = FIRST_DESCRIPTOR_SE
     joliet_level = 0
     primary_sector = -1
     count = min(MAX_DESCRIPTORS, device.block_count - first_sector)
-    buf = device.read(first_sector, min(count, DESCRIPTOR_READ))
+    buf = _read_whole_sectors(device, first_sector, min(count, DESCRIPTOR_READ))
     for i in range(count):
         if (i + 1) * SECTOR > len(buf):
-            buf += device.read(first_sector + i, min(count - i, DESCRIPTOR_READ))
+            more = _read_whole_sectors(device, first_sector + i, min(count - i, DESCRIPTOR_READ))
+            if not more:
+                break  # the image ends inside this descriptor
+            buf += more
         header = VolumeDescriptorHeader.parse(buf, i * SECTOR)
         if header.standard_identifier != STANDARD_ID:
             if i == 0:
