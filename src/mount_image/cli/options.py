@@ -39,7 +39,7 @@ def _octal(key: str, value: str) -> int:
 
 
 def _id(key: str, value: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise UsageError(f"option {key}={value}: expected a number")
     return int(value)
 

@@ -56,6 +56,7 @@ class ViewOperations(Operations):
         self.view = view
         self._on_ready = on_ready
         self._handles: dict[int, Any] = {}
+        self._listings: dict[int, list | None] = {}
         self._next_handle = 1
         self._lock = threading.Lock()
         self._reported: set[tuple[str, str]] = set()
@@ -80,14 +81,35 @@ class ViewOperations(Operations):
         return self.view.attributes(entry).as_dict()
 
     @_errno_boundary
-    def readdir(self, path: str, fh: int) -> list:
+    def opendir(self, path: str) -> int:
         entry = self.view.resolve(path)
-        attrs = self.view.attributes
-        items: list = [".", ".."]
-        # Full attributes: the binding passes them on as READDIRPLUS entries.
-        for child in self.view.listdir(entry):
-            items.append((child.name, attrs(child).as_tuple(), 0))
+        if not self.view.is_dir(entry):
+            raise FuseOSError(errno.ENOTDIR)
+        with self._lock:
+            fh = self._next_handle
+            self._next_handle += 1
+            self._listings[fh] = None
+        return fh
+
+    @_errno_boundary
+    def readdir(self, path: str, fh: int) -> list:
+        # The kernel reads a directory in several requests of about 4 KiB; the listing is built
+        # once per opendir and served from here to the following requests.
+        items = self._listings.get(fh)
+        if items is None:
+            entry = self.view.resolve(path)
+            attrs = self.view.attributes
+            items = [".", ".."]
+            # Full attributes: the binding passes them on as READDIRPLUS entries.
+            for child in self.view.listdir(entry):
+                items.append((child.name, attrs(child).as_tuple(), 0))
+            if fh in self._listings:
+                self._listings[fh] = items
         return items
+
+    def releasedir(self, path: str, fh: int) -> int:
+        self._listings.pop(fh, None)
+        return 0
 
     @_errno_boundary
     def open(self, path: str, flags: int) -> int:

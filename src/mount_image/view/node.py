@@ -34,7 +34,7 @@ class OwnerPolicy:
         return OwnerPolicy(uid, gid, self.fmask, self.dmask, self.file_mode, self.dir_mode, self.override)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Attributes:
     """What stat(2) returns for one node."""
 

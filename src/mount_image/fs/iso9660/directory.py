@@ -14,7 +14,7 @@ from .layout import SECTOR, DirectoryRecord
 SELF_ID, PARENT_ID = b"\x00", b"\x01"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlacedRecord:
     """A directory record and its byte position in the volume (the source of inode numbers)."""
 
@@ -73,11 +73,17 @@ def strip_version(name: str) -> str:
 def map_iso_name(raw: bytes, mapping: str, is_dir: bool) -> str:
     """An ISO 9660 identifier as the kernel's ``map=`` option shows it.
 
-    ``normal``: lower-case, version and trailing dot dropped; ``off``: as stored.
+    ``normal``: lower-case, ";1" dropped; ``off``: as stored.
     """
     name = raw.decode("latin-1")
     if mapping == "off":
         return name
     if not is_dir:
-        name = strip_version(name)
+        # As Linux isofs_name_translate(): drop ".;1" or ";1"; any other ';' becomes '.', so
+        # FILE.TXT;1 and FILE.TXT;2 stay two names.
+        if name.endswith(".;1"):
+            name = name[:-3]
+        elif name.endswith(";1"):
+            name = name[:-2]
+        name = name.replace(";", ".")
     return name.lower()

@@ -46,7 +46,7 @@ class IsoOptions:
     unhide: bool = False
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class IsoEntry:
     """One file or directory: its attributes and where its bytes are."""
 

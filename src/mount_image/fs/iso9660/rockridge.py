@@ -14,8 +14,8 @@ from ...errors import CorruptDataError
 from .layout import (LOCATION, NM_CONTINUE, NM_CURRENT, NM_PARENT, SL_COMPONENT, SL_CONTINUE,
                      SL_CURRENT, SL_PARENT, SL_ROOT, TF_ACCESS, TF_ATTRIBUTES, TF_BACKUP,
                      TF_CREATION, TF_EFFECTIVE, TF_EXPIRATION, TF_LONG_FORM, TF_MODIFY,
-                     DeviceNumber, PosixAttributes, ZisofsEntry, parse_dec_datetime,
-                     parse_dir_datetime)
+                     DeviceNumber, PosixAttributes, ZisofsEntry, dec_datetime, dir_datetime,
+                     parse_dec_datetime, parse_dir_datetime)
 
 MAX_NAME_BYTES = 1024       # NM continued over several entries; longer names are cut here
 MAX_LINK_BYTES = 4096       # SL target (PATH_MAX)
@@ -150,14 +150,15 @@ def _parse_times(rr: RockRidge, data: bytes) -> None:
     pos = 1
     if flags & ~TF_LONG_FORM & 0x7F and len(data) >= 1 + size * bin(flags & 0x7F).count("1"):
         # The common case, checked once: every announced timestamp is there.
+        decode = dec_datetime if flags & TF_LONG_FORM else dir_datetime
         for bit in _TF_ORDER:
             if flags & bit:
                 if bit == TF_MODIFY:
-                    rr.mtime_ns = parse(data, pos)
+                    rr.mtime_ns = decode(data[pos:pos + size])
                 elif bit == TF_ACCESS:
-                    rr.atime_ns = parse(data, pos)
+                    rr.atime_ns = decode(data[pos:pos + size])
                 elif bit == TF_ATTRIBUTES:
-                    rr.ctime_ns = parse(data, pos)
+                    rr.ctime_ns = decode(data[pos:pos + size])
                 pos += size
         return
     for bit in _TF_ORDER:
