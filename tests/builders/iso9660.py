@@ -21,6 +21,7 @@ from __future__ import annotations
 import struct
 import time
 import zlib
+from typing import Sequence
 
 SECTOR = 2048
 FIRST_DESCRIPTOR = 16                       # ECMA-119 §6.2.1: sectors 0-15 are the system area
@@ -334,7 +335,7 @@ class IsoBuilder:
     """Lays out an image sector by sector: descriptors at 16, then whatever is added, in order."""
 
     def __init__(self, *, rock_ridge: bool = False, joliet: bool = False, volume_id: str = "TEST",
-                 extra_descriptors: list[bytes] = (), terminator: bool = True,
+                 extra_descriptors: Sequence[bytes] = (), terminator: bool = True,
                  root_sectors: int = 1) -> None:
         self.volume_id, self.rock_ridge = volume_id, rock_ridge
         self.extra_descriptors, self.with_terminator = list(extra_descriptors), terminator

@@ -118,6 +118,7 @@ def test_isoinfo_reads_rock_ridge_joliet_and_path_table(image: Path) -> None:
 
 
 def test_iso_info_and_7zip_read_the_plain_tree(image: Path) -> None:
+    """iso-info without RR and Joliet: the ISO 9660 tree, names mapped (lower case, no ;1)."""
     listing = run(require_tool("iso-info"), "-f", "--no-rock-ridge", "--no-joliet", image)
     sizes = {line.split()[1]: int(line.split()[0]) for line in listing.splitlines()
              if line.strip().startswith(tuple("0123456789")) and "/" in line}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from ..errors import UsageError
@@ -29,10 +30,9 @@ class MountOptions:
 
 
 def _octal(key: str, value: str) -> int:
-    try:
-        n = int(value, 8)
-    except ValueError:
-        raise UsageError(f"option {key}={value}: expected an octal number") from None
+    if not re.fullmatch(r"[0-7]{1,5}", value):
+        raise UsageError(f"option {key}={value}: expected an octal number")
+    n = int(value, 8)
     if not 0 <= n <= 0o7777:
         raise UsageError(f"option {key}={value}: out of range")
     return n

@@ -33,7 +33,8 @@ class FileSource:
     def __init__(self, path: str) -> None:
         self.name = path
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
             raise ImageFormatError(path, None, "no such file") from None
         except PermissionError:

@@ -1,0 +1,40 @@
+"""sectors/layout.py: where the user data sits in each stored sector form (ECMA-130 §14)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mount_image.disc.model import TrackMode
+from mount_image.errors import UnsupportedError
+from mount_image.sectors.layout import COOKED_BLOCK, layout_for
+
+
+@pytest.mark.parametrize(
+    ("mode", "stored", "user_offset"),
+    [
+        (TrackMode.MODE1_2048, 2048, 0),
+        (TrackMode.MODE1_2352, 2352, 16),      # 12 sync + 4 header
+        (TrackMode.MODE2_2352, 2352, 24),      # + 8 subheader (Form 1)
+        (TrackMode.MODE2_2336, 2336, 8),       # subheader only
+    ],
+)
+def test_layouts(mode: TrackMode, stored: int, user_offset: int) -> None:
+    layout = layout_for(mode, stored)
+    assert (layout.stored_size, layout.user_offset, layout.user_size) == (stored, user_offset, COOKED_BLOCK)
+    assert layout.user_offset + layout.user_size <= layout.stored_size
+
+
+@pytest.mark.parametrize(
+    ("mode", "stored", "fragment"),
+    [
+        (TrackMode.AUDIO, 2352, "AUDIO track stored as 2352-byte sectors"),
+        (TrackMode.MODE1_2048, 2352, "MODE1/2048 track stored as 2352-byte sectors"),
+        (TrackMode.MODE1_2352, 2448, "MODE1/2352 track stored as 2448-byte sectors"),
+    ],
+    ids=["audio", "cooked-as-raw", "with-subchannel"],
+)
+def test_unsupported(mode: TrackMode, stored: int, fragment: str) -> None:
+    with pytest.raises(UnsupportedError) as exc:
+        layout_for(mode, stored)
+    assert fragment in str(exc.value)
+    assert "not supported" in str(exc.value)
