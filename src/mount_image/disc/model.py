@@ -24,6 +24,17 @@ class TrackMode(Enum):
     MODE2_2336 = "MODE2/2336"
     MODE2_2352 = "MODE2/2352"
     AUDIO = "AUDIO"
+    CDG = "CDG"                 # audio with 96 bytes of subchannel (karaoke), 2448-byte sectors
+    CDI_2336 = "CDI/2336"       # CD-i Mode 2, stored without sync and header
+    CDI_2352 = "CDI/2352"       # CD-i Mode 2, raw
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An index point of a track: ``number`` 0-99 at disc ``lba`` (INDEX 00 starts the pregap)."""
+
+    number: int
+    lba: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,19 @@ class Track:
     sector_size: int
     pregap: int = 0
     subchannel: int = 0
+    # Descriptor details, all optional. ``indexes`` lists every INDEX in disc LBAs (the stored
+    # bytes of index i are at ``offset + (i.lba - start) * sector_size`` of ``source``, so a stored
+    # INDEX 00 pregap lies just before ``offset``); ``pregap_stored`` counts the pregap sectors
+    # that are in the file (INDEX 00 to 01), ``pregap`` all of them (plus cue PREGAP silence).
+    indexes: tuple[Index, ...] = ()
+    pregap_stored: int = 0
+    postgap: int = 0
+    file_name: str = ""               # the file as the descriptor names it
+    file_type: str = ""               # cue FILE type: BINARY, MOTOROLA (big-endian audio), WAVE
+    isrc: str | None = None
+    flags: tuple[str, ...] = ()       # DCP, 4CH, PRE, SCMS
+    cdtext: tuple[tuple[str, str], ...] = ()   # (("TITLE", "Soft"), ("PERFORMER", "x"), ...)
+    remarks: tuple[str, ...] = ()     # REM lines, without "REM "
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +88,9 @@ class Disc:
     container: str
     sessions: tuple[Session, ...]
     sources: tuple[ByteSource, ...] = field(default_factory=tuple)
+    catalog: str | None = None        # media catalog number (13 digits)
+    cdtext: tuple[tuple[str, str], ...] = ()
+    remarks: tuple[str, ...] = ()
 
     @property
     def tracks(self) -> tuple[Track, ...]:

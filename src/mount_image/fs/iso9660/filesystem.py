@@ -176,6 +176,8 @@ class Iso9660FileSystem:
     def readlink(self, entry: IsoEntry) -> str:
         if entry.symlink is None:
             raise OSError(22, "not a symbolic link")
+        if not entry.symlink:
+            raise CorruptDataError(f"symbolic link {entry.name!r} has no usable target")
         return entry.symlink
 
     def xattrs(self, entry: IsoEntry) -> dict[str, bytes]:
