@@ -69,6 +69,13 @@ class ViewOperations(Operations):
                 self._reported.add(key)
             log.error("%s %s: %s", op, key[0], message)
 
+    def _new_handle(self, table: dict, value: Any) -> int:
+        with self._lock:
+            fh = self._next_handle
+            self._next_handle += 1
+            table[fh] = value
+        return fh
+
     def init(self, path: str) -> None:
         if self._on_ready is not None:
             self._on_ready()
@@ -85,11 +92,7 @@ class ViewOperations(Operations):
         entry = self.view.resolve(path)
         if not self.view.is_dir(entry):
             raise FuseOSError(errno.ENOTDIR)
-        with self._lock:
-            fh = self._next_handle
-            self._next_handle += 1
-            self._listings[fh] = None
-        return fh
+        return self._new_handle(self._listings, None)
 
     @_errno_boundary
     def readdir(self, path: str, fh: int) -> list:
@@ -118,11 +121,7 @@ class ViewOperations(Operations):
         entry = self.view.resolve(path)
         if self.view.is_dir(entry):
             raise FuseOSError(errno.EISDIR)
-        with self._lock:
-            fh = self._next_handle
-            self._next_handle += 1
-            self._handles[fh] = entry
-        return fh
+        return self._new_handle(self._handles, entry)
 
     @_errno_boundary
     def read(self, path: str, size: int, offset: int, fh: int) -> bytes:
