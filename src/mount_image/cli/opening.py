@@ -30,7 +30,8 @@ def open_view(path: str, options: MountOptions) -> Opened:
     try:
         track = next((s.first_data_track() for s in reversed(disc.sessions) if s.first_data_track()), None)
         if track is None:
-            raise ImageFormatError(path, None, "no data track")
+            raise ImageFormatError(path, None, "no data track; audio CDs are shown by the tracks "
+                                               "view, which is not built yet")
         fs = open_filesystem(BlockDevice(track), options.iso)
         fs.listdir(fs.root())  # the root must be readable before we call the image good
         return Opened(disc, fs, FilesView(fs, options.owner))
