@@ -60,9 +60,12 @@ class FUSE(_fuse.FUSE):
                 name, attrs = item, None
             else:
                 name, attrs, _offset = item
-            if attrs:
+            if attrs and plus:
                 _fill_stat(st, attrs)
                 stp, fill = st, plus
+            elif attrs:  # a plain READDIR uses only the type and the inode number
+                st.st_mode, st.st_ino = attrs[0], attrs[1]
+                stp, fill = st, 0
             else:
                 stp, fill = None, 0
             if filler(buf, name.encode(self.encoding, self.errors), stp, index + 1, fill) != 0:
