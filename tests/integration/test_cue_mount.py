@@ -153,5 +153,12 @@ def test_short_bin_is_refused(source, tmp_path: Path) -> None:
 
 
 def test_audio_cue_has_no_files_view(tmp_path: Path) -> None:
-    message = refused(corpus_file("libcdio/cdda.cue"), tmp_path)
+    # Without a view choice an audio CD falls back to the tracks view (tests/integration/
+    # test_tracks_view.py); asking for the files view explicitly is refused.
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    proc = run_cli(corpus_file("libcdio/cdda.cue"), mnt, "-o", "view=files", timeout=TIMEOUT)
+    assert proc.returncode == 2, proc.stderr
+    assert not is_mounted(mnt)
+    message = one_line_error(proc)
     assert "cdda.cue" in message and "no data track" in message

@@ -17,7 +17,7 @@ from ..errors import CorruptDataError, MountImageError, UsageError
 from . import mounts
 from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 from .opening import Opened, open_view
-from .options import parse_options
+from .options import VIEWS, MountOptions, parse_options
 
 COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract")
 
@@ -29,13 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     def with_options(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sp.add_argument("-o", dest="options", action="append", default=[], metavar="OPTS",
                         help="comma-separated mount options (see docs/cli.md)")
+        sp.add_argument("--view", choices=VIEWS, default=None,
+                        help="files: the disc's filesystem (default); tracks: trackNN.iso/.wav")
         return sp
 
     m = with_options(sub.add_parser("mount", help="mount IMAGE on MOUNTPOINT"))
     m.add_argument("image")
     m.add_argument("mountpoint")
     m.add_argument("-f", "--foreground", action="store_true", help="stay in the foreground")
-    m.add_argument("--view", choices=["files"], default="files")
     u = sub.add_parser("unmount", help="unmount MOUNTPOINT")
     u.add_argument("mountpoint")
     lst = sub.add_parser("list", help="list mounted images")
@@ -88,13 +89,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _options(args: argparse.Namespace) -> MountOptions:
+    options = parse_options(args.options)
+    if args.view is not None:  # --view wins over -o view=
+        options.view = args.view
+    return options
+
+
 def _open(args: argparse.Namespace) -> Opened:
-    return open_view(args.image, parse_options(args.options))
+    return open_view(args.image, _options(args))
 
 
 def cmd_mount(args: argparse.Namespace) -> int:
     from .daemon import run_mount
-    options = parse_options(args.options)
+    options = _options(args)
     opened = open_view(args.image, options)
     return run_mount(opened, os.path.abspath(args.image), args.mountpoint, options, args.foreground)
 
@@ -125,19 +133,96 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cdtext(fields: Sequence[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in fields:
+        out.setdefault(key.lower(), value)
+    return out
+
+
+def describe_track(track: Any, paths: dict[int, str]) -> dict[str, Any]:
+    """One entry of ``info --json`` "tracks" (keys documented in docs/cli.md)."""
+    return {
+        "number": track.number,
+        "session": track.session,
+        "type": track.kind.value,
+        "mode": track.mode.value,
+        "start": track.start,
+        "sectors": track.sectors,
+        "pregap": track.pregap,
+        "pregap_stored": track.pregap_stored,
+        "postgap": track.postgap,
+        "indexes": [{"number": i.number, "lba": i.lba} for i in track.indexes],
+        "sector_size": track.sector_size,
+        "subchannel": track.subchannel,
+        "file": os.path.abspath(track.source.name),
+        "file_name": track.file_name or os.path.basename(track.source.name),
+        "file_type": track.file_type or None,
+        "offset": track.offset,
+        "isrc": track.isrc,
+        "flags": list(track.flags),
+        "cdtext": _cdtext(track.cdtext),
+        "tracks_view_path": paths.get(track.number),
+    }
+
+
+def describe_disc(disc: Any, paths: dict[int, str]) -> dict[str, Any]:
+    sessions = []
+    for session in disc.sessions:
+        tracks = session.tracks
+        sessions.append({
+            "number": session.number,
+            "first_track": tracks[0].number if tracks else None,
+            "last_track": tracks[-1].number if tracks else None,
+            "tracks": len(tracks),
+            "data_tracks": sum(t.kind.value == "data" for t in tracks),
+            "audio_tracks": sum(t.kind.value == "audio" for t in tracks),
+            "start": min((t.indexes[0].lba if t.indexes else t.start) for t in tracks) if tracks else None,
+        })
+    return {
+        "catalog": disc.catalog,
+        "cdtext": _cdtext(disc.cdtext),
+        "sessions": sessions,
+        "tracks": [describe_track(t, paths) for t in disc.tracks],
+    }
+
+
 def describe(opened: Opened) -> dict[str, Any]:
     fs = opened.fs
-    source = opened.disc.sources[0]
+    disc = opened.disc
+    source = disc.sources[0]
     info: dict[str, Any] = {
-        "image": os.path.abspath(opened.disc.path),
-        "container": opened.disc.container,
+        "image": os.path.abspath(disc.path),
+        "container": disc.container,
         "size": source.size,
-        "label": fs.label,
-        "filesystems": list(fs.kinds),
-        "shown": fs.shown,
+        "view": opened.view.name,
+        "label": fs.label if fs else None,
+        "filesystems": list(fs.kinds) if fs else [],
+        "shown": fs.shown if fs else None,
     }
-    info.update(fs.info())
+    if fs is not None:
+        info.update(fs.info())
+    else:
+        info.update({"iso9660": None, "joliet": None, "rockridge": None, "eltorito": []})
+    if opened.view.name == "tracks":
+        paths = opened.view.names
+    else:
+        from ..view.tracks import track_file_name
+        paths = {t.number: (f"session{t.session}/" if len(disc.sessions) > 1 else "") + track_file_name(t)
+                 for t in disc.tracks}
+    info.update(describe_disc(disc, paths))
     return info
+
+
+def track_table(info: dict[str, Any]) -> list[str]:
+    lines = [f"{'track':>5} {'session':>7} {'type':5} {'mode':10} {'start':>7} {'sectors':>7} "
+             f"{'pregap':>6}  file"]
+    for t in info["tracks"]:
+        title = t["cdtext"].get("title")
+        lines.append(f"{t['number']:5d} {t['session']:7d} {t['type']:5} {t['mode']:10} {t['start']:7d} "
+                     f"{t['sectors']:7d} {t['pregap']:6d}  {t['file_name']}"
+                     + (f"  \"{title}\"" if title else ""))
+    return lines
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -154,16 +239,26 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"image:        {info['image']}",
         f"container:    {info['container']}",
         f"size:         {info['size']} bytes",
-        f"label:        {info['label']}",
-        f"filesystems:  {', '.join(info['filesystems'])} (showing {info['shown']})",
-        f"iso9660:      level {iso['level']}, {iso['volume_blocks']} blocks of {iso['block_size']}",
-        f"created:      {iso['created'] or '-'}",
-        f"modified:     {iso['modified'] or '-'}",
-        f"system:       {iso['system_id'] or '-'}",
-        f"publisher:    {iso['publisher'] or '-'}",
-        f"preparer:     {iso['preparer'] or '-'}",
-        f"application:  {iso['application'] or '-'}",
     ]
+    if info["catalog"]:
+        lines.append(f"catalog:      {info['catalog']}")
+    for key in ("title", "performer"):
+        if key in info["cdtext"]:
+            lines.append(f"{key + ':':13} {info['cdtext'][key]}")
+    if iso is None:
+        lines.append("filesystems:  none (showing the tracks view)")
+    else:
+        lines += [
+            f"label:        {info['label']}",
+            f"filesystems:  {', '.join(info['filesystems'])} (showing {info['shown']})",
+            f"iso9660:      level {iso['level']}, {iso['volume_blocks']} blocks of {iso['block_size']}",
+            f"created:      {iso['created'] or '-'}",
+            f"modified:     {iso['modified'] or '-'}",
+            f"system:       {iso['system_id'] or '-'}",
+            f"publisher:    {iso['publisher'] or '-'}",
+            f"preparer:     {iso['preparer'] or '-'}",
+            f"application:  {iso['application'] or '-'}",
+        ]
     if info["joliet"]:
         lines.append(f"joliet:       level {info['joliet']['level']}, label {info['joliet']['volume_id']}")
     if info["rockridge"]:
@@ -171,6 +266,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     for n, e in enumerate(info["eltorito"], 1):
         lines.append(f"boot entry {n}: {e['platform']} {e['emulation']}, {'bootable' if e['bootable'] else 'not bootable'}, "
                      f"load RBA {e['load_rba']}, {e['sectors']} sectors")
+    lines += [f"sessions:     {len(info['sessions'])}", "", *track_table(info)]
     print("\n".join(lines))
     return EXIT_OK
 

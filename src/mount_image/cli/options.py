@@ -14,6 +14,7 @@ FUSE_FLAGS = {"allow_other", "allow_root", "default_permissions", "auto_unmount"
               "auto_cache", "direct_io"}
 FUSE_VALUES = {"max_read", "max_readahead", "attr_timeout", "entry_timeout", "negative_timeout",
                "fsname", "subtype", "max_background", "congestion_threshold"}
+VIEWS = ("files", "tracks")
 # Accepted and meaningless for a read-only image (mount(8) and fstab pass them).
 IGNORED = {"ro", "defaults", "nodev", "nosuid", "noexec", "dev", "suid", "exec", "auto", "noauto",
            "nofail", "user", "users", "nouser", "_netdev", "async", "sync", "atime", "noatime",
@@ -27,6 +28,7 @@ class MountOptions:
     owner: OwnerPolicy = field(default_factory=OwnerPolicy)
     fuse: dict[str, str | bool] = field(default_factory=dict)
     debug: bool = False
+    view: str | None = None      # "files" or "tracks"; None: files, or tracks for an audio CD
 
 
 def _octal(key: str, value: str) -> int:
@@ -60,6 +62,10 @@ def parse_options(specs: list[str]) -> MountOptions:
                 opts.fuse[key] = True
             elif key in FUSE_VALUES and has_value:
                 opts.fuse[key] = value
+            elif key == "view" and has_value:
+                if value not in VIEWS:
+                    raise UsageError(f"option view={value}: expected {' or '.join(VIEWS)}")
+                opts.view = value
             elif key == "debug":
                 opts.debug = True
             elif key == "norock":

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
+
 from ..io.source import FileSource
 from .model import Disc
 from .plain import open_plain
 
 
+# Descriptor files, by extension (any case): module and parse function in disc/.
+DESCRIPTORS: dict[str, tuple[str, str]] = {
+    "cue": ("cue", "parse_cue"),
+    "toc": ("toc", "parse_toc"),
+    "nrg": ("nrg", "parse_nrg"),
+    "ccd": ("ccd", "parse_ccd"),
+    "mds": ("mds", "parse_mds"),
+}
+
+
 def open_image(path: str) -> Disc:
     """Open ``path`` read-only and build its Disc, or raise ImageFormatError naming the file.
 
-    A ``.cue`` (any case) is a cue sheet; a file starting with raw 2352-byte data sectors is a
-    descriptor-less raw image, whatever its extension; anything else is a plain 2048-byte image.
+    A descriptor (.cue, .toc, .nrg, .ccd, .mds, any case) goes to its parser; a file starting
+    with raw 2352-byte data sectors is a descriptor-less raw image, whatever its extension;
+    anything else is a plain 2048-byte image.
     """
-    if path.lower().endswith(".cue"):
-        from .cue import parse_cue  # imported here: the CLI must start fast
-
-        return parse_cue(path)
+    suffix = path.lower().rpartition(".")[2]
+    if suffix in DESCRIPTORS:
+        module_name, function_name = DESCRIPTORS[suffix]
+        # Imported here: the CLI must start fast, and a mount needs one parser only.
+        module = importlib.import_module(f".{module_name}", __package__)
+        return getattr(module, function_name)(path)
     source = FileSource(path)
     try:
         from .raw import open_raw, raw_mode

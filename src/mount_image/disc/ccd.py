@@ -1,0 +1,300 @@
+"""CloneCD images: parse_ccd(path) builds a Disc from a .ccd descriptor and the size of its .img.
+
+The .ccd is an INI file (CloneCD's own format, documented by example only; the layout used here
+is the one CloneCD 3-5 writes and libmirage's image-ccd parser reads)::
+
+    [CloneCD]   Version=3
+    [Disc]      TocEntries=N  Sessions=1  DataTracksScrambled=0  CDTextLength=0
+    [Session 1] PreGapMode=1  PreGapSubC=0
+    [Entry i]   Session Point ADR Control TrackNo AMin ASec AFrame ALBA Zero PMin PSec PFrame PLBA
+                (one per raw Q-subchannel TOC entry, i = 0 .. TocEntries-1; Point 0xA0 first track,
+                0xA1 last track, 0xA2 lead-out start, 1-99 a track starting at PLBA)
+    [TRACK n]   MODE=0|1|2  INDEX 0=lba  INDEX 1=lba    (optional)
+
+``<stem>.img`` holds every sector of the disc as raw 2352 bytes from LBA 0; ``<stem>.sub`` (96
+bytes of P-W subchannel a sector) is optional and not needed to read the data. Both are looked up
+in the .ccd's folder only, as written and then ignoring case. A data track (Control bit 2) is
+Mode 1 or Mode 2 from its [TRACK n] MODE, else from the mode byte of its first sector (the only
+track data read here); a track runs to the next track's PLBA, the last one to the lead-out.
+Only single-session images are handled; DataTracksScrambled=1 is refused as not supported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from ..errors import ImageFormatError
+from ..io.source import FileSource
+from .model import Disc, Index, Session, Track, TrackKind, TrackMode
+from .msf import LEAD_IN
+from .raw import MODE_BYTE, RAW_SECTOR, SYNC
+
+MAX_CCD_BYTES = 1 << 20          # 99 tracks of entries are ~30 KiB
+MAX_ENTRIES = 512                # TOC entries (99 tracks + A0/A1/A2 per session, with room)
+SUBCHANNEL = 96
+CONTROL_DATA = 0x04
+POINT_FIRST, POINT_LAST, POINT_LEAD_OUT = 0xA0, 0xA1, 0xA2
+_SECTION = re.compile(r"\[\s*([^\]]+?)\s*\]")
+_ENTRY = re.compile(r"entry\s+(\d{1,4})", re.I)
+_TRACK = re.compile(r"track\s+(\d{1,2})", re.I)
+_INDEX = re.compile(r"index\s+(\d{1,2})", re.I)
+_MODES = {1: TrackMode.MODE1_2352, 2: TrackMode.MODE2_2352}
+
+
+@dataclass(slots=True)
+class _Section:
+    """An INI section: its values by lower-case key, each with the line it came from."""
+
+    name: str
+    line: int
+    values: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Entry:
+    index: int
+    line: int
+    session: int
+    point: int
+    control: int
+    plba: int
+    plba_line: int
+
+
+def parse_ccd(path: str) -> Disc:
+    """Read the .ccd at ``path`` and the size of its .img; ImageFormatError with the line."""
+    sections = _Ini(path).parse(_read_text(path))
+    entries, toc_line = _entries(path, sections)
+    img_name = os.path.splitext(os.path.basename(path))[0] + ".img"
+    img_path = _find(os.path.dirname(path), img_name)
+    if img_path is None:
+        raise ImageFormatError(path, None, f'image file "{img_name}" not found next to the .ccd')
+    source = FileSource(img_path)
+    try:
+        tracks = _tracks(path, sections, entries, toc_line, source, img_name)
+    except BaseException:
+        source.close()
+        raise
+    return Disc(path=path, container="ccd", sessions=(Session(1, tuple(tracks)),), sources=(source,))
+
+
+def subchannel_file(path: str) -> str | None:
+    """The ``<stem>.sub`` next to the .ccd at ``path``, if there is one (96 bytes a sector)."""
+    return _find(os.path.dirname(path), os.path.splitext(os.path.basename(path))[0] + ".sub")
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CCD_BYTES + 1)
+    except FileNotFoundError:
+        raise ImageFormatError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise ImageFormatError(path, None, "is a directory, not an image file") from None
+    except OSError as exc:
+        raise ImageFormatError(path, None, exc.strerror or str(exc)) from None
+    if len(data) > MAX_CCD_BYTES:
+        raise ImageFormatError(path, None, f".ccd larger than {MAX_CCD_BYTES} bytes")
+    if b"\0" in data:
+        raise ImageFormatError(path, None, "not a CloneCD descriptor (binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+class _Ini:
+    """Text to sections; every line is a section header, key=value, a comment or blank."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def parse(self, text: str) -> dict[str, _Section]:
+        sections: dict[str, _Section] = {}
+        current: _Section | None = None
+        for number, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if not line or line[0] in ";#":
+                continue
+            header = _SECTION.fullmatch(line)
+            if header:
+                name = " ".join(header.group(1).lower().split())
+                if name in sections:
+                    raise ImageFormatError(self.path, number, f"second [{header.group(1)}] section")
+                current = sections[name] = _Section(header.group(1), number)
+                continue
+            key, eq, value = line.partition("=")
+            if not eq or not key.strip():
+                raise ImageFormatError(self.path, number, f'not "key=value" or "[section]": "{line[:40]}"')
+            if current is None:
+                raise ImageFormatError(self.path, number, f'"{key.strip()}" before any [section]')
+            current.values[" ".join(key.lower().split())] = (value.strip(), number)
+        if "clonecd" not in sections and "disc" not in sections:
+            raise ImageFormatError(self.path, None, "not a CloneCD descriptor (no [CloneCD] or [Disc] section)")
+        return sections
+
+
+def _number(path: str, section: _Section, key: str, default: int | None = None) -> tuple[int, int]:
+    """An integer value (decimal, or hex with 0x) and its line; a missing key without default fails."""
+    found = section.values.get(key)
+    if found is None:
+        if default is not None:
+            return default, section.line
+        raise ImageFormatError(path, section.line, f"[{section.name}] has no {_spell(key)}=")
+    text, line = found
+    try:
+        value = int(text[2:], 16) if text.lower().startswith("0x") else int(text, 10)
+    except ValueError:
+        raise ImageFormatError(path, line, f'{_spell(key)}="{text}" is not a number') from None
+    return value, line
+
+
+def _spell(key: str) -> str:
+    return {"tocentries": "TocEntries", "plba": "PLBA", "point": "Point", "control": "Control",
+            "session": "Session", "sessions": "Sessions", "mode": "MODE",
+            "datatracksscrambled": "DataTracksScrambled"}.get(key, key)
+
+
+def _entries(path: str, sections: dict[str, _Section]) -> tuple[list[_Entry], int]:
+    disc = sections.get("disc")
+    if disc is None:
+        raise ImageFormatError(path, None, "no [Disc] section")
+    count, toc_line = _number(path, disc, "tocentries")
+    sessions, sessions_line = _number(path, disc, "sessions", 1)
+    if sessions != 1:
+        raise ImageFormatError(path, sessions_line,
+                               f"Sessions={sessions}: multi-session CloneCD images are not supported")
+    scrambled, scrambled_line = _number(path, disc, "datatracksscrambled", 0)
+    if scrambled:
+        raise ImageFormatError(path, scrambled_line, "DataTracksScrambled=1: scrambled data tracks are not supported")
+    numbered = sorted((int(m.group(1)), s) for name, s in sections.items() if (m := _ENTRY.fullmatch(name)))
+    if not 0 < count <= MAX_ENTRIES:
+        raise ImageFormatError(path, toc_line, f"TocEntries={count}: expected 1-{MAX_ENTRIES}")
+    if [i for i, _ in numbered] != list(range(count)):
+        raise ImageFormatError(path, toc_line, f"TocEntries={count} but the file has {len(numbered)} "
+                                               f"[Entry] sections numbered {_ranges([i for i, _ in numbered])}")
+    entries = []
+    for index, section in numbered:
+        session, _ = _number(path, section, "session", 1)
+        point, point_line = _number(path, section, "point")
+        control, _ = _number(path, section, "control", 0)
+        if "plba" in section.values:
+            plba, plba_line = _number(path, section, "plba")
+        else:  # CloneCD 2 writes MSF only
+            minute, plba_line = _number(path, section, "pmin")
+            second, _ = _number(path, section, "psec")
+            frame, _ = _number(path, section, "pframe")
+            plba = (minute * 60 + second) * 75 + frame - LEAD_IN
+        if session != 1:
+            raise ImageFormatError(path, section.line, f"[{section.name}] Session={session}: "
+                                                       "multi-session CloneCD images are not supported")
+        if not (1 <= point <= 99 or point in (POINT_FIRST, POINT_LAST, POINT_LEAD_OUT) or point >= 0xB0):
+            raise ImageFormatError(path, point_line, f"Point={point:#04x} is not a track (1-99) or A0/A1/A2")
+        entries.append(_Entry(index, section.line, session, point, control, plba, plba_line))
+    return entries, toc_line
+
+
+def _ranges(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "") if numbers else "none"
+
+
+def _tracks(path: str, sections: dict[str, _Section], entries: list[_Entry], toc_line: int,
+            source: FileSource, img_name: str) -> list[Track]:
+    lead_out = next((e for e in entries if e.point == POINT_LEAD_OUT), None)
+    if lead_out is None:
+        raise ImageFormatError(path, toc_line, "no lead-out entry (Point=0xa2) in the TOC")
+    points = [e for e in entries if 1 <= e.point <= 99]
+    if not points:
+        raise ImageFormatError(path, toc_line, "no track entry (Point=1-99) in the TOC")
+    previous: _Entry | None = None
+    for entry in points:
+        if previous is not None and entry.point != previous.point + 1:
+            raise ImageFormatError(path, entry.line, f"track {entry.point:02d} after track {previous.point:02d}: "
+                                                     "track numbers out of order")
+        if entry.plba < 0 or (previous is not None and entry.plba <= previous.plba):
+            after = f" (track {previous.point:02d} starts at {previous.plba})" if previous else ""
+            raise ImageFormatError(path, entry.plba_line, f"track {entry.point:02d} PLBA={entry.plba} "
+                                                          f"goes backwards{after}")
+        previous = entry
+    if lead_out.plba <= points[-1].plba:
+        raise ImageFormatError(path, lead_out.plba_line, f"lead-out PLBA={lead_out.plba} is not after track "
+                                                         f"{points[-1].point:02d} (PLBA={points[-1].plba})")
+    holds = source.size // RAW_SECTOR
+    if lead_out.plba > holds:
+        raise ImageFormatError(path, lead_out.plba_line, f"lead-out at sector {lead_out.plba} is beyond the end of "
+                                                         f"{img_name} ({holds} sectors)")
+    tracks = []
+    for i, entry in enumerate(points):
+        end = points[i + 1].plba if i + 1 < len(points) else lead_out.plba
+        info = sections.get(f"track {entry.point}")
+        indexes = _indexes(path, info, entry)
+        if entry.control & CONTROL_DATA:
+            kind, mode = TrackKind.DATA, _data_mode(path, info, entry, source, img_name)
+        else:
+            kind, mode = TrackKind.AUDIO, TrackMode.AUDIO
+        stored_pregap = entry.plba - indexes[0].lba
+        tracks.append(Track(
+            number=entry.point, session=1, kind=kind, mode=mode, start=entry.plba, sectors=end - entry.plba,
+            source=source, offset=entry.plba * RAW_SECTOR, sector_size=RAW_SECTOR,
+            pregap=stored_pregap + (LEAD_IN if i == 0 else 0), indexes=indexes, pregap_stored=stored_pregap,
+            file_name=img_name, file_type="BINARY",
+            flags=(("DCP",) if entry.control & 0x02 else ()) + (("4CH",) if entry.control & 0x08 else ())
+            + (("PRE",) if entry.control & 0x01 and kind is TrackKind.AUDIO else ()),
+        ))
+    return tracks
+
+
+def _indexes(path: str, info: _Section | None, entry: _Entry) -> tuple[Index, ...]:
+    """INDEX n=lba of [TRACK n], checked to rise and to put INDEX 1 at the entry's PLBA."""
+    if info is None:
+        return (Index(1, entry.plba),)
+    found = []
+    for key, (text, line) in info.values.items():
+        m = _INDEX.fullmatch(key)
+        if m:
+            value, _ = _number(path, info, key)
+            found.append((int(m.group(1)), value, line))
+    found.sort()
+    if not found:
+        return (Index(1, entry.plba),)
+    one = next((lba for n, lba, _ in found if n == 1), None)
+    if one is not None and one != entry.plba:
+        line = next(ln for n, _, ln in found if n == 1)
+        raise ImageFormatError(path, line, f"[{info.name}] INDEX 1={one} but its TOC entry says PLBA={entry.plba}")
+    for (_, a, _), (n, b, line) in zip(found, found[1:]):
+        if b <= a:
+            raise ImageFormatError(path, line, f"[{info.name}] INDEX {n}={b} is not after the index before it ({a})")
+    if one is None:
+        found.append((1, entry.plba, info.line))
+        found.sort()
+    return tuple(Index(n, lba) for n, lba, _ in found)
+
+
+def _data_mode(path: str, info: _Section | None, entry: _Entry, source: FileSource, img_name: str) -> TrackMode:
+    if info is not None and "mode" in info.values:
+        value, line = _number(path, info, "mode")
+        if value in _MODES:
+            return _MODES[value]
+        if value != 0:
+            raise ImageFormatError(path, line, f"[{info.name}] MODE={value}: expected 0, 1 or 2")
+    head = source.pread(entry.plba * RAW_SECTOR, MODE_BYTE + 1)
+    if len(head) == MODE_BYTE + 1 and head[:len(SYNC)] == SYNC and head[MODE_BYTE] in _MODES:
+        return _MODES[head[MODE_BYTE]]
+    raise ImageFormatError(path, entry.line, f"data track {entry.point:02d}: sector {entry.plba} of {img_name} "
+                                             "has no sync pattern and mode byte 1 or 2")
+
+
+def _find(folder: str, name: str) -> str | None:
+    """``name`` in ``folder``, as written or else ignoring case."""
+    exact = os.path.join(folder, name)
+    if os.path.isfile(exact):
+        return exact
+    try:
+        names = sorted(os.listdir(folder or "."))
+    except OSError:
+        return None
+    match = next((n for n in names if n.casefold() == name.casefold()
+                  and os.path.isfile(os.path.join(folder, n))), None)
+    return os.path.join(folder, match) if match else None
