@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ImageFormatError
 from ..io.source import FileSource
+from .descriptor import read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import LEAD_IN
 from .raw import MODE_BYTE, RAW_SECTOR, SYNC
@@ -86,23 +87,7 @@ def subchannel_file(path: str) -> str | None:
 
 
 def _read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_CCD_BYTES + 1)
-    except FileNotFoundError:
-        raise ImageFormatError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise ImageFormatError(path, None, "is a directory, not an image file") from None
-    except OSError as exc:
-        raise ImageFormatError(path, None, exc.strerror or str(exc)) from None
-    if len(data) > MAX_CCD_BYTES:
-        raise ImageFormatError(path, None, f".ccd larger than {MAX_CCD_BYTES} bytes")
-    if b"\0" in data:
-        raise ImageFormatError(path, None, "not a CloneCD descriptor (binary data)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return read_descriptor_text(path, MAX_CCD_BYTES, "CloneCD descriptor", "cp1252")
 
 
 class _Ini:

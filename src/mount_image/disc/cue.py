@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ..binary import u16le, u32le
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
+from .descriptor import read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import Msf
 
@@ -119,23 +120,7 @@ def parse_cue(path: str) -> Disc:
 
 
 def _read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_CUE_BYTES + 1)
-    except FileNotFoundError:
-        raise ImageFormatError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise ImageFormatError(path, None, "is a directory, not an image file") from None
-    except OSError as exc:
-        raise ImageFormatError(path, None, exc.strerror or str(exc)) from None
-    if len(data) > MAX_CUE_BYTES:
-        raise ImageFormatError(path, None, f"cue sheet larger than {MAX_CUE_BYTES} bytes")
-    if b"\0" in data:
-        raise ImageFormatError(path, None, "not a cue sheet (binary data)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # sheets written on Windows
+    return read_descriptor_text(path, MAX_CUE_BYTES, "cue sheet", "cp1252")
 
 
 class _Parser:

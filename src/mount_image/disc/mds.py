@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from ..binary import FixedStructure, make_struct
 from ..errors import ImageFormatError
 from ..io.source import FileSource
+from .descriptor import read_descriptor
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 
 # ---- on-disk layouts (reverse-engineered; libmirage image-mds.h) ------------------------------
@@ -150,18 +151,7 @@ def parse_mds(path: str) -> Disc:
 
 
 def _read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_MDS_BYTES + 1)
-    except FileNotFoundError:
-        raise ImageFormatError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise ImageFormatError(path, None, "is a directory, not an image file") from None
-    except OSError as exc:
-        raise ImageFormatError(path, None, exc.strerror or str(exc)) from None
-    if len(data) > MAX_MDS_BYTES:
-        raise ImageFormatError(path, None, f".mds larger than {MAX_MDS_BYTES} bytes")
-    return data
+    return read_descriptor(path, MAX_MDS_BYTES, ".mds")
 
 
 class _Parser:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
 from .cue import _find
+from .descriptor import read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import Msf
 
@@ -155,23 +156,7 @@ def parse_toc(path: str) -> Disc:
 
 
 def _read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_TOC_BYTES + 1)
-    except FileNotFoundError:
-        raise ImageFormatError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise ImageFormatError(path, None, "is a directory, not an image file") from None
-    except OSError as exc:
-        raise ImageFormatError(path, None, exc.strerror or str(exc)) from None
-    if len(data) > MAX_TOC_BYTES:
-        raise ImageFormatError(path, None, f"TOC file larger than {MAX_TOC_BYTES} bytes")
-    if b"\0" in data:
-        raise ImageFormatError(path, None, "not a cdrdao TOC file (binary data)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    return read_descriptor_text(path, MAX_TOC_BYTES, "cdrdao TOC file", "latin-1")
 
 
 def _tokens(path: str, text: str) -> list[_Tok]:
