@@ -153,10 +153,12 @@ def test_mds_data_and_audio_mounts(source, mount, tmp_path: Path) -> None:
                                   (3, "audio", "AUDIO", n + 250, 40)]
 
 
-def test_mds_with_subchannel_is_not_supported_yet(source, tmp_path: Path) -> None:
-    _, iso = source
+def test_mds_with_subchannel_mounts(source, mount, tmp_path: Path) -> None:
+    tree, iso = source
     s = write_mds([DataTrack(iso)], tmp_path / "sub.mdf", subchannel=True)
-    assert refused(s.mds, tmp_path) == f"{s.mds}: MODE1/2352 track stored as 2448-byte sectors is not supported"
+    with mount(s.mds) as mnt:
+        assert listing(mnt) == listing(tree)
+    assert info_tracks(s.mds) == ["mds", (1, "data", "MODE1/2352", 0, len(iso) // 2048)]
 
 
 # ---- bad sets through the CLI -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Where the 2048 bytes of user data sit inside each stored sector form (ECMA-130 §14, §16-17)."""
+"""Where the 2048 bytes of user data sit inside each stored sector form (ECMA-130 §14, §22)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,24 @@ class SectorLayout:
 
 # Mode 1 raw sector: 12 sync + 4 header, 2048 user data, 4 EDC, 8 zero, 276 ECC (ECMA-130 §14.3).
 # Mode 2 Form 1: 12 sync + 4 header + 8 subheader, 2048 user data (ECMA-130 §14.5, CD-ROM XA).
+# Mode 2 stored without sync and header (2336): 8 subheader, 2048 user data (ECMA-130 §14.5).
+# Subchannel stored after the 2352-byte sector does not move the user data: 96 bytes of P-W
+# (ECMA-130 §22: one subcode byte from each of the 98 frames less the 2 sync patterns; the 2448
+# form of CloneCD, Alcohol and Nero "with subchannel") or 16 bytes of Q (ECMA-130 §22.3: the 12
+# bytes of the Q channel padded to 16, the 2368 form of a drive's READ CD with formatted Q).
+SUBCHANNEL_PW = 96
+SUBCHANNEL_Q = 16
+RAW_SECTOR = 2352
+
 _LAYOUTS: dict[tuple[TrackMode, int], SectorLayout] = {
-    (TrackMode.MODE1_2048, 2048): SectorLayout(2048, 0, 2048),
-    (TrackMode.MODE1_2352, 2352): SectorLayout(2352, 16, 2048),
-    (TrackMode.MODE2_2352, 2352): SectorLayout(2352, 24, 2048),
-    (TrackMode.MODE2_2336, 2336): SectorLayout(2336, 8, 2048),
+    (TrackMode.MODE1_2048, 2048): SectorLayout(2048, 0, 2048),                       # ECMA-130 §14.3 (cooked)
+    (TrackMode.MODE1_2352, 2352): SectorLayout(2352, 16, 2048),                      # ECMA-130 §14.3
+    (TrackMode.MODE1_2352, 2352 + SUBCHANNEL_PW): SectorLayout(2448, 16, 2048),      # §14.3 + §22 P-W
+    (TrackMode.MODE1_2352, 2352 + SUBCHANNEL_Q): SectorLayout(2368, 16, 2048),       # §14.3 + §22.3 Q
+    (TrackMode.MODE2_2352, 2352): SectorLayout(2352, 24, 2048),                      # ECMA-130 §14.5 Form 1
+    (TrackMode.MODE2_2352, 2352 + SUBCHANNEL_PW): SectorLayout(2448, 24, 2048),      # §14.5 + §22 P-W
+    (TrackMode.MODE2_2352, 2352 + SUBCHANNEL_Q): SectorLayout(2368, 24, 2048),       # §14.5 + §22.3 Q
+    (TrackMode.MODE2_2336, 2336): SectorLayout(2336, 8, 2048),                       # ECMA-130 §14.5 Form 1 less sync/header
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from mount_image.disc import mds as m
 from mount_image.disc.model import Index, TrackKind, TrackMode
-from mount_image.errors import ImageFormatError, UnsupportedError
+from mount_image.errors import ImageFormatError
 from mount_image.sectors.blocks import BlockDevice
 from support.ccdmds import AudioTrack, DataTrack, write_mds
 from support.rawcd import tone
@@ -73,14 +73,14 @@ def test_data_and_audio_pregap_not_stored(tmp_path: Path) -> None:
     assert (t3.start, t3.offset, t3.pregap) == (210, 60 * RAW, 0)
 
 
-def test_2448_sectors_are_described_and_the_block_layer_says_not_supported(tmp_path: Path) -> None:
+def test_2448_sectors_are_described_and_cooked_by_the_block_layer(tmp_path: Path) -> None:
     s = write_mds([DataTrack(ISO)], tmp_path / "sub.mdf", subchannel=True)
     disc = m.parse_mds(str(s.mds))
     try:
         (track,) = disc.tracks
         assert (track.mode, track.sector_size, track.subchannel) == (TrackMode.MODE1_2352, 2448, 96)
-        with pytest.raises(UnsupportedError, match="2448-byte sectors is not supported"):
-            BlockDevice(track)
+        device = BlockDevice(track)
+        assert device.block_count == 40 and device.read(0, 40) == ISO
     finally:
         disc.close()
 

@@ -128,6 +128,41 @@ def test_p1_daox_cuex() -> None:
     assert disc.cdtext and disc.cdtext[0][0] == "CDTX" and disc.cdtext[0][1].startswith("80000000")
 
 
+_LEADOUT = re.compile(r"^\s*170: \d\d:\d\d:\d\d\s+(\d+) leadout", re.M)
+
+
+def cd_info_lengths(name: str) -> list[int]:
+    """Track lengths as cd-info shows them: from each track's LSN to the next one's, the last
+    to the lead-out."""
+    starts = [lsn for _, lsn, _ in cd_info_tracks(name)]
+    (leadout,) = _LEADOUT.findall(corpus_file(f"expected/libcdio/{name}.cd-info.txt").read_text())
+    return [b - a for a, b in zip(starts, starts[1:] + [int(leadout)])]
+
+
+def test_p1_track_lengths_match_cd_info() -> None:
+    """Track 2 of p1.nrg really is 2 sectors: DAOX puts its INDEX 01 at byte 450 * 2352 and its
+    end at 452 * 2352 (the chunk list starts there), CUEX puts INDEX 01 at LBA 300 and the lead-out
+    at 302, and cd-info lists the same. p1.cue (77 sectors) describes p1.bin differently, not the
+    same layout: the .nrg holds 150 sectors of silence then p1.bin byte for byte, with INDEX 01 of
+    track 1 at LBA 150 (cue: 75) and of track 2 at LBA 300 (cue: 225); both end at LBA 302."""
+    assert cd_info_lengths("p1.nrg") == [150, 2]
+    disc = parse_nrg(str(corpus_file("libcdio/p1.nrg")))
+    disc.close()
+    t1, t2 = disc.tracks
+    # Track 1's 75 stored sectors run up to track 2's stored INDEX 00 pregap (75 more sectors),
+    # which is how cd-info counts it: 150 from INDEX 01 of track 1 to INDEX 01 of track 2.
+    assert t1.sectors + t2.pregap_stored == cd_info_lengths("p1.nrg")[0]
+    assert t2.sectors == cd_info_lengths("p1.nrg")[1] == 2
+    assert t2.start + t2.sectors == 302 and t2.offset + t2.sectors * 2352 == 452 * 2352
+
+
+def test_p1_nrg_holds_p1_bin_after_150_sectors_of_silence() -> None:
+    nrg = corpus_file("libcdio/p1.nrg").read_bytes()
+    raw = corpus_file("libcdio/p1.bin").read_bytes()
+    assert len(raw) == 302 * 2352
+    assert nrg[:150 * 2352] == bytes(150 * 2352) and nrg[150 * 2352:452 * 2352] == raw
+
+
 def test_videocd_etnf_tracks() -> None:
     disc = parse_nrg(str(corpus_file("libcdio/videocd.nrg")))
     disc.close()

@@ -29,9 +29,9 @@ def test_layouts(mode: TrackMode, stored: int, user_offset: int) -> None:
     [
         (TrackMode.AUDIO, 2352, "AUDIO track stored as 2352-byte sectors"),
         (TrackMode.MODE1_2048, 2352, "MODE1/2048 track stored as 2352-byte sectors"),
-        (TrackMode.MODE1_2352, 2448, "MODE1/2352 track stored as 2448-byte sectors"),
+        (TrackMode.CDG, 2448, "CDG track stored as 2448-byte sectors"),
     ],
-    ids=["audio", "cooked-as-raw", "with-subchannel"],
+    ids=["audio", "cooked-as-raw", "cdg-with-subchannel"],
 )
 def test_unsupported(mode: TrackMode, stored: int, fragment: str) -> None:
     with pytest.raises(UnsupportedError) as exc:
