@@ -1,4 +1,4 @@
-"""``mount-image``: mount / unmount / list / info / ls / extract (see docs/cli.md)."""
+"""``mount-image``: mount / unmount / list / info / ls / extract / verify (see docs/cli.md)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 from .opening import Opened, open_view
 from .options import VIEWS, MountOptions, parse_options
 
-COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract")
+COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract", "verify")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("image")
     x.add_argument("path")
     x.add_argument("dest")
+    v = sub.add_parser("verify", help="check sync, headers, EDC and ECC of every raw data sector")
+    v.add_argument("image")
+    v.add_argument("--json", action="store_true")
+    v.add_argument("-o", dest="options", action="append", default=[], metavar="OPTS",
+                   help="comma-separated options (see docs/cli.md)")
     return p
 
 
@@ -340,6 +345,11 @@ def _extract_one(opened: Opened, entry: Any, dest: str) -> None:
     os.utime(dest, ns=(a.atime_ns, a.mtime_ns))
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import cmd_verify as run_verify
+    return run_verify(args)
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     opened = _open(args)
     try:
@@ -360,4 +370,4 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 COMMAND_FUNCS = {"mount": cmd_mount, "unmount": cmd_unmount, "list": cmd_list, "info": cmd_info,
-                 "ls": cmd_ls, "extract": cmd_extract}
+                 "ls": cmd_ls, "extract": cmd_extract, "verify": cmd_verify}
