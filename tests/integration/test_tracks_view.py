@@ -67,7 +67,7 @@ def test_corpus_audio_cd_as_wavs(name: str, options: tuple, mount) -> None:
     data = corpus_file(f"libcdio/{name}.bin").read_bytes()
     expected = cue_tracks(cue, len(data))
     with mount(cue, *options) as mnt:   # cdda: no view given, an audio CD falls back to tracks
-        assert sorted(os.listdir(mnt)) == [f"track{t['number']:02d}.wav" for t in expected]
+        assert sorted(os.listdir(mnt)) == ["disc.bin", "disc.cue"] + [f"track{t['number']:02d}.wav" for t in expected]
         for t in expected:
             wav = mnt / f"track{t['number']:02d}.wav"
             assert read_wav(wav) == data[t["index1"] * S:t["end"] * S], wav.name
@@ -160,7 +160,7 @@ def mixed(tmp_path_factory) -> tuple[Path, bytes, bytes, object]:
 def test_mixed_disc_tracks_view(mixed, mount) -> None:
     cue, iso, pcm, layout = mixed
     with mount(cue, "--view", "tracks") as mnt:
-        assert sorted(os.listdir(mnt)) == ["track01.iso", "track02.wav"]
+        assert sorted(os.listdir(mnt)) == ["disc.bin", "disc.cue", "track01.iso", "track02.wav"]
         assert (mnt / "track01.iso").read_bytes() == iso
         assert read_wav(mnt / "track02.wav") == pcm
     with mount(cue) as mnt:                      # a data track: the files view stays the default
@@ -187,7 +187,7 @@ def test_ls_and_extract_in_the_tracks_view(mixed, tmp_path: Path) -> None:
     cue, iso, pcm, _ = mixed
     proc = run_cli("ls", "-o", "view=tracks", cue)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["track01.iso", "track02.wav"]
+    assert proc.stdout.split() == ["disc.bin", "disc.cue", "track01.iso", "track02.wav"]
     proc = run_cli("extract", "--view", "tracks", cue, "/track02.wav", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert read_wav(tmp_path / "track02.wav") == pcm

@@ -8,6 +8,8 @@
   that is not stored is not invented. CD-TEXT fields are xattrs ``user.cdtext.title``, ...
 - With more than one session the files sit in ``sessionN/`` folders; NN is the track number as
   the disc numbers it.
+- ``disc.bin`` + ``disc.cue`` in the root: the whole disc as one raw 2352-byte image with its cue
+  sheet (view/rawdisc.py), whatever the container.
 
 Every node is built once when the view is made; inode numbers depend only on the disc layout.
 """
@@ -27,10 +29,13 @@ from ..sectors.audio import PcmStream, Segment, WaveFile
 from ..sectors.blocks import BlockDevice
 from ..sectors.layout import COOKED_BLOCK
 from .node import Attributes, OwnerPolicy, apply_policy
+from .rawdisc import BIN_NAME, CUE_NAME, raw_disc
 
 log = logging.getLogger("mount_image.view")
 
 ROOT_INO = 1
+DISC_BIN_INO = 2
+DISC_CUE_INO = 3
 SESSION_INO_BASE = 0x100     # sessionN/ is 0x100 + N
 TRACK_INO_BASE = 0x1000      # trackNN.* is 0x1000 + NN (track numbers are unique on a disc)
 
@@ -160,7 +165,22 @@ class TracksView:
                         node.xattrs["user.isrc"] = track.isrc.encode()
                 folder.children[node.name] = node
                 self.names[track.number] = f"{folder.name}/{node.name}" if folder.name else node.name
+        self._add_raw_disc()
         self.total_bytes = sum(n.stat.size for n in self._files())
+
+    def _add_raw_disc(self) -> None:
+        """disc.bin + disc.cue in the root; left out (with a warning) when a track cannot be made
+        raw."""
+        try:
+            image, cue = raw_disc(self.disc)
+        except UnsupportedError as exc:
+            log.warning("%s: no %s: %s", self.disc.path, BIN_NAME, exc)
+            return
+        if not image.size:
+            return
+        for name, ino, content in ((BIN_NAME, DISC_BIN_INO, image), (CUE_NAME, DISC_CUE_INO, cue)):
+            self.root.children[name] = TrackNode(name, self._stat(ino, st.S_IFREG, content.size),
+                                                 content=content)
 
     def _stat(self, ino: int, file_type: int, size: int) -> Stat:
         t = self.mtime_ns

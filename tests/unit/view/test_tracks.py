@@ -57,7 +57,8 @@ def test_index00_gap_plays_at_the_end_of_the_previous_track(tmp_path: Path) -> N
                     ' TRACK 02 AUDIO\n  INDEX 00 00:00:30\n  INDEX 01 00:00:35\n', {"a.bin": data})
     view = TracksView(disc, OwnerPolicy(), 0)
     try:
-        assert sorted(c.name for c in view.listdir(view.root)) == ["track01.wav", "track02.wav"]
+        assert sorted(c.name for c in view.listdir(view.root)) == ["disc.bin", "disc.cue", "track01.wav",
+                                                                   "track02.wav"]
         assert wav_pcm(view, "/track01.wav") == data[10 * S:35 * S]   # its own sectors, then the gap
         assert wav_pcm(view, "/track02.wav") == data[35 * S:]          # the last runs to the end
     finally:
@@ -139,7 +140,7 @@ def two_session_disc() -> Disc:
 
 def test_several_sessions_get_folders_with_disc_track_numbers() -> None:
     view = TracksView(two_session_disc(), OwnerPolicy(uid=5, gid=6), 1234)
-    assert sorted(c.name for c in view.listdir(view.root)) == ["session1", "session2"]
+    assert sorted(c.name for c in view.listdir(view.root)) == ["disc.bin", "disc.cue", "session1", "session2"]
     assert sorted(c.name for c in view.listdir(view.resolve("/session1"))) == ["track01.wav", "track02.wav"]
     assert [c.name for c in view.listdir(view.resolve("/session2"))] == ["track03.iso"]
     assert view.names == {1: "session1/track01.wav", 2: "session1/track02.wav", 3: "session2/track03.iso"}
@@ -153,7 +154,7 @@ def test_one_session_is_flat() -> None:
     disc = two_session_disc()
     disc.sessions = disc.sessions[:1]
     view = TracksView(disc, OwnerPolicy(), 0)
-    assert sorted(c.name for c in view.listdir(view.root)) == ["track01.wav", "track02.wav"]
+    assert sorted(c.name for c in view.listdir(view.root)) == ["disc.bin", "disc.cue", "track01.wav", "track02.wav"]
 
 
 def test_attributes_inodes_and_xattrs() -> None:
@@ -187,5 +188,5 @@ def test_data_mode_without_a_block_layout_is_left_out() -> None:
                   source=source, offset=0, sector_size=S)
     audio = make_track(2, 1, TrackKind.AUDIO, source, 0, 10, 10)
     view = TracksView(Disc("x", "cue", (Session(1, (track, audio)),)), OwnerPolicy(), 0)
-    assert [c.name for c in view.listdir(view.root)] == ["track02.wav"]
+    assert [c.name for c in view.listdir(view.root)] == ["track02.wav", "disc.bin", "disc.cue"]
     assert view.skipped and view.skipped[0][0] is track
