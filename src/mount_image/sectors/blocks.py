@@ -7,8 +7,11 @@ byte range is one pread of exactly those bytes.
 from __future__ import annotations
 
 from ..disc.model import Track
-from ..errors import CorruptDataError
-from .layout import COOKED_BLOCK, layout_for
+from ..errors import CorruptDataError, UnsupportedError
+from .layout import COOKED_BLOCK, RAW_SECTOR, layout_for
+
+SYNC = b"\x00" + b"\xff" * 10 + b"\x00"   # ECMA-130 §14.1: the 12-byte sync pattern
+MODE2_2336 = 2336
 
 
 class BlockDevice:
@@ -63,3 +66,52 @@ class BlockDevice:
         cooked = b"".join([view[i + u0:i + u1] for i in range(0, len(raw) - stride + 1, stride)])
         skip = offset - first * COOKED_BLOCK
         return cooked[skip:skip + size]
+
+    @property
+    def has_raw(self) -> bool:
+        """True when whole 2352-byte sectors can be given (the track is not stored cooked)."""
+        return self._layout.stored_size != COOKED_BLOCK
+
+    def read_raw(self, lba: int, count: int) -> bytes:
+        """``count`` whole 2352-byte sectors from ``lba`` (relative to the track), as on the disc.
+
+        Subchannel stored after a sector is dropped. A Mode 2 track stored as 2336-byte sectors
+        (no sync, no header) gets them back: the sync pattern and a header holding the sector's
+        address (BCD minute, second, frame of ``track.start + lba + 150``) and mode 2 (ECMA-130
+        §14.1-14.2), which is what the drive read before the writer dropped them. Cooked tracks
+        have no raw sectors: UnsupportedError.
+        """
+        if count <= 0:
+            return b""
+        layout = self._layout
+        if layout.stored_size == COOKED_BLOCK:
+            raise UnsupportedError(f"{self.name}: track {self.track.number} is stored as 2048-byte "
+                                   "blocks; its raw sectors are not in the image")
+        if lba < 0 or lba + count > self.block_count:
+            raise CorruptDataError(
+                f"{self.name}: raw read of {count} sectors at sector {lba} goes past the end of the "
+                f"image ({self.block_count} sectors)")
+        stride = layout.stored_size
+        data = self._source.pread(self.track.offset + lba * stride, count * stride)
+        if len(data) != count * stride:
+            raise CorruptDataError(f"{self.name}: short read at sector {lba}: image truncated")
+        view = memoryview(data)
+        if stride == RAW_SECTOR:
+            return data
+        if stride == MODE2_2336:
+            parts = []
+            for i in range(count):
+                parts.append(SYNC + _header(self.track.start + lba + i, 2))
+                parts.append(view[i * stride:(i + 1) * stride])
+            return b"".join(parts)
+        return b"".join([view[i:i + RAW_SECTOR] for i in range(0, len(data), stride)])
+
+
+def _bcd(value: int) -> int:
+    return (value // 10) << 4 | value % 10
+
+
+def _header(lba: int, mode: int) -> bytes:
+    """The 4-byte sector header (ECMA-130 §14.2): BCD MSF of the physical address, then mode."""
+    frames = lba + 150
+    return bytes((_bcd(frames // 4500 % 100), _bcd(frames // 75 % 60), _bcd(frames % 75), mode))

@@ -24,6 +24,7 @@ from .layout import (FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_HIDDEN, FLAG_MULTI_EX
                      ZisofsEntry, format_dec_datetime)
 from .rockridge import RockRidge, parse_rock_ridge
 from .volume import VolumeSet, read_volume_set
+from .xa import XaSystemUse, cdxa_header, cdxa_size, find_xa, read_cdxa, sector_count
 from .zisofs import ZisofsFile
 
 log = logging.getLogger("mount_image.iso9660")
@@ -55,6 +56,7 @@ class IsoEntry:
     extents: tuple[tuple[int, int], ...] = ()       # (sector, bytes) in file order
     symlink: str | None = None
     zisofs: ZisofsEntry | None = None
+    xa: XaSystemUse | None = None                   # set: a Form 2 file shown as RIFF CDXA (xa.py)
     parent: IsoEntry | None = None                  # directories keep it to refuse loops
     depth: int = 0
 
@@ -165,6 +167,11 @@ class Iso9660FileSystem:
             raise IsADirectoryError(21, "is a directory")
         if entry.zisofs is not None:
             return self._zisofs_file(entry).read(offset, size)
+        if entry.xa is not None:
+            lba, length = entry.extents[0]
+            sectors = sector_count(length)
+            return read_cdxa(cdxa_header(entry.xa, sectors), self.device.read_raw, lba, sectors,
+                             offset, size)
         end = min(offset + size, entry.stat.size)
         if offset >= end:
             return b""
@@ -289,10 +296,19 @@ class Iso9660FileSystem:
             size = zisofs.uncompressed_size
         elif file_type != st.S_IFREG:
             size = 0
+        xa = None
+        if file_type == st.S_IFREG and len(extents) == 1 and self.device.has_raw:
+            # CD-ROM XA Form 2 (or interleaved) sectors: the raw sectors behind a RIFF CDXA
+            # header, as Windows shows them; Form 1 files stay plain data.
+            xa = find_xa(first.record.system_use, self.susp_skip)
+            if xa is not None and xa.is_form2:
+                size = cdxa_size(sector_count(extents[0][1]))
+            else:
+                xa = None
         ino = extents[0][0] * SECTOR if file_type == st.S_IFREG and record.data_length and \
             extents[0][0] else first.position
         stat = self._stat(record, rr, file_type, size, ino)
-        return IsoEntry(name, stat, extents, symlink=symlink, zisofs=zisofs)
+        return IsoEntry(name, stat, extents, symlink=symlink, zisofs=zisofs, xa=xa)
 
     def _relocated(self, lba: int, placeholder: RockRidge) -> tuple[tuple[tuple[int, int], ...], RockRidge]:
         """The extent and attributes of the directory a CL entry points to (its '.' record)."""

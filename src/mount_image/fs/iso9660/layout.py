@@ -378,3 +378,52 @@ class SectionHeader(FixedStructure):
 
     SIZE = 32
     _S = make_struct("<BBH28s", 32, "El Torito Section Header")
+
+
+# ---- CD-ROM XA --------------------------------------------------------------------------------
+
+# XA attribute bits (CD-ROM XA "System Use" of a directory record; libcdio include/cdio/xa.h
+# XA_ATTR_*): the form of the file's sectors, then CD-DA and directory.
+XA_ATTR_MODE2FORM1 = 0x0800
+XA_ATTR_MODE2FORM2 = 0x1000
+XA_ATTR_INTERLEAVED = 0x2000
+XA_ATTR_CDDA = 0x4000
+XA_ATTR_DIRECTORY = 0x8000
+
+
+@dataclass(frozen=True, slots=True)
+class XaSystemUse(FixedStructure):
+    """The 14-byte CD-ROM XA System Use entry after a directory record's identifier padding.
+
+    Field order as libcdio's ``iso9660_xa_t`` (include/cdio/xa.h, "Note structure is
+    big-endian"): group id (2), user id (2), attributes (2), signature "XA", file number (1),
+    reserved (5). Windows' CDFS (Windows-driver-samples filesys/cdfs) copies the attributes and
+    the file number from it into the RIFF header of xa.py; ``raw_attributes`` gives the two
+    attribute bytes as stored.
+    """
+
+    group_id: int
+    user_id: int
+    attributes: int
+    signature: bytes
+    file_number: int
+
+    SIZE = 14
+    SIGNATURE = b"XA"
+    _S = make_struct(">HHH2sB5x", 14, "CD-ROM XA system use")
+
+    @property
+    def raw_attributes(self) -> bytes:
+        return self.attributes.to_bytes(2, "big")
+
+    @property
+    def is_form2(self) -> bool:
+        """Form 2 or interleaved sectors: the file reads as raw sectors (RIFF CDXA)."""
+        return bool(self.attributes & (XA_ATTR_MODE2FORM2 | XA_ATTR_INTERLEAVED))
+
+
+# The 44-byte RIFF "CDXA" header Windows' CDFS puts before the raw sectors of a Form 2 file
+# (Windows-driver-samples filesys/cdfs: RIFF_HEADER in cdstruc.h, CdXAFileHeader in cddata.c):
+# "RIFF", size - 8, "CDXA", "fmt ", 16, owner id (4), attributes (2, as stored), "XA",
+# file number, reserved (7), "data", size - 44. All little-endian; see xa.py.
+CDXA_RIFF_HEADER = make_struct("<4sI4s4sI4s2s2sB7s4sI", 44, "RIFF CDXA header")
