@@ -391,6 +391,14 @@ def main() -> int:
     run.facts["Load average at end"] = facts.load_average()
     report_path.write_text(report.render(run))
     log(f"done in {run.seconds:.0f} s; report: {report_path}")
+    if not args.quick:
+        # CD formats (BIN/CUE, CCD, MDS, audio, verify) in a section of their own; a failure
+        # there is logged and leaves the ISO report above as written.
+        try:
+            import cd
+            cd.run_into(report_path, work)
+        except Exception as error:
+            log(f"cd section failed: {type(error).__name__}: {error}")
     return 0
 
 

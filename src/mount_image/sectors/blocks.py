@@ -63,9 +63,17 @@ class BlockDevice:
         raw = self._source.pread(self.track.offset + first * stride, (last - first + 1) * stride)
         view = memoryview(raw)
         u0, u1 = layout.user_offset, layout.user_offset + COOKED_BLOCK
-        cooked = b"".join([view[i + u0:i + u1] for i in range(0, len(raw) - stride + 1, stride)])
+        parts = [view[i + u0:i + u1] for i in range(0, len(raw) - stride + 1, stride)]
+        # Trim the first and last sector's slices, so the join is the only copy made here.
         skip = offset - first * COOKED_BLOCK
-        return cooked[skip:skip + size]
+        end = skip + size - (len(parts) - 1) * COOKED_BLOCK  # bytes wanted of the last sector
+        if parts:
+            if len(parts) == 1:
+                parts[0] = parts[0][skip:skip + size]
+            else:
+                parts[0] = parts[0][skip:]
+                parts[-1] = parts[-1][:end]
+        return b"".join(parts)
 
     @property
     def has_raw(self) -> bool:
