@@ -512,7 +512,8 @@ def render(result: Result) -> str:
         out.append(_table(["image", "MB/s of .bin", "same .bin, plain cached read", "its last line"],
                           [[f"`{images.cue.name}` ({images.bin.stat().st_size / MB:,.0f} MB)",
                             f"{result.verify:,.0f} MB/s", f"{result.verify_cached_read:,.0f} MB/s",
-                            f"`{result.verify_line[:120]}`"]]))
+                            # the image's folder is this machine's; the report names the file only
+                            f"`{result.verify_line.replace(str(images.cue.parent) + '/', '')[:120]}`"]]))
         out.append("\nOne run with the .bin in the page cache: the checker's own cost, not the disk's.")
     else:
         out.append(f"ERROR: {result.verify_error or 'not run'}")

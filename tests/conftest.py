@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -43,6 +44,26 @@ def run_cli(*args: str | os.PathLike, timeout: float = 60, **kw) -> subprocess.C
     """Run ``mount-image ARGS`` as a user would, capturing its output as text."""
     return subprocess.run([sys.executable, "-m", "mount_image", *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def listing(root: Path) -> list[str]:
+    """``path<TAB>type<TAB>size<TAB>sha256`` for every entry, as the corpus TSVs spell it."""
+    lines = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            lines.append(f"{os.path.relpath(os.path.join(dirpath, name), root)}\td\t-\t-")
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            data = Path(full).read_bytes()
+            lines.append(f"{os.path.relpath(full, root)}\tf\t{len(data)}\t{hashlib.sha256(data).hexdigest()}")
+    return sorted(lines)
+
+
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("mount-image: "), proc.stderr
+    return lines[0].removeprefix("mount-image: ")
 
 
 def is_mounted(path: Path) -> bool:

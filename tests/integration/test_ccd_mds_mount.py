@@ -11,16 +11,14 @@ ccd2iso (which reads a CloneCD .img) gives the source ISO back too.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import random
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import is_mounted, require_tool, run_cli, unmount
+from conftest import is_mounted, listing, require_tool, run_cli, unmount
 from support.ccdmds import AudioTrack, DataTrack, line_of, write_ccd, write_mds
 from support.rawcd import tone
 
@@ -35,19 +33,6 @@ def make_tree(root: Path) -> Path:
     (root / "sub" / "deep" / "lines.txt").write_bytes(b"a line\n" * 500)
     (root / "sub" / "random.bin").write_bytes(random.Random(7).randbytes(300_000))
     return root
-
-
-def listing(root: Path) -> list[str]:
-    """``path<TAB>type<TAB>size<TAB>sha256`` for every entry."""
-    lines = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            lines.append(f"{os.path.relpath(os.path.join(dirpath, name), root)}\td\t-\t-")
-        for name in filenames:
-            full = os.path.join(dirpath, name)
-            data = Path(full).read_bytes()
-            lines.append(f"{os.path.relpath(full, root)}\tf\t{len(data)}\t{hashlib.sha256(data).hexdigest()}")
-    return sorted(lines)
 
 
 @pytest.fixture(scope="module")

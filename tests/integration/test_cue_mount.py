@@ -6,16 +6,14 @@ bchunk cross-checks that the .bin/.cue pair we write is what other tools read.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import random
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import corpus_file, is_mounted, require_tool, run_cli, unmount
+from conftest import corpus_file, is_mounted, listing, one_line_error, require_tool, run_cli, unmount
 from support_raw import RAW, audio, iso_to_raw
 
 TIMEOUT = 30
@@ -28,26 +26,6 @@ def make_tree(root: Path) -> Path:
     (root / "dir" / "nested.txt").write_bytes(b"nested\n" * 100)
     (root / "dir" / "data.bin").write_bytes(random.Random(3).randbytes(200_000))
     return root
-
-
-def listing(root: Path) -> list[str]:
-    """``path<TAB>type<TAB>size<TAB>sha256`` for every entry, as the corpus TSVs spell it."""
-    lines = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            lines.append(f"{os.path.relpath(os.path.join(dirpath, name), root)}\td\t-\t-")
-        for name in filenames:
-            full = os.path.join(dirpath, name)
-            data = Path(full).read_bytes()
-            lines.append(f"{os.path.relpath(full, root)}\tf\t{len(data)}\t{hashlib.sha256(data).hexdigest()}")
-    return sorted(lines)
-
-
-def one_line_error(proc: subprocess.CompletedProcess) -> str:
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("mount-image: "), proc.stderr
-    return lines[0].removeprefix("mount-image: ")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -12,29 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import corpus_file, is_mounted, run_cli
+from conftest import corpus_file, is_mounted, listing, one_line_error, run_cli
 
 TIMEOUT = 30
-
-
-def listing(root: Path) -> list[str]:
-    """``path<TAB>type<TAB>size<TAB>sha256`` for every entry, as the corpus TSVs spell it."""
-    lines = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            lines.append(f"{os.path.relpath(os.path.join(dirpath, name), root)}\td\t-\t-")
-        for name in filenames:
-            full = os.path.join(dirpath, name)
-            data = Path(full).read_bytes()
-            lines.append(f"{os.path.relpath(full, root)}\tf\t{len(data)}\t{hashlib.sha256(data).hexdigest()}")
-    return sorted(lines)
-
-
-def one_line_error(proc: subprocess.CompletedProcess) -> str:
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("mount-image: "), proc.stderr
-    return lines[0].removeprefix("mount-image: ")
 
 
 def tsv(name: str) -> list[list[str]]:

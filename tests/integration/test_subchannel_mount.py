@@ -11,15 +11,13 @@ read that .bin back into the source ISO (an independent check of the raw sectors
 
 from __future__ import annotations
 
-import hashlib
-import os
 import random
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import require_tool
+from conftest import listing, require_tool
 from support.ccdmds import AudioTrack, DataTrack, write_mds
 from support.rawcd import iso_to_raw, single_track_cue, tone
 
@@ -37,19 +35,6 @@ def make_tree(root: Path) -> Path:
     (root / "dir" / "noise.bin").write_bytes(random.Random(11).randbytes(410_000))
     (root / "empty.dat").write_bytes(b"")
     return root
-
-
-def listing(root: Path) -> list[str]:
-    """``path<TAB>type<TAB>size<TAB>sha256`` for every entry."""
-    lines = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            lines.append(f"{os.path.relpath(os.path.join(dirpath, name), root)}\td\t-\t-")
-        for name in filenames:
-            full = os.path.join(dirpath, name)
-            data = Path(full).read_bytes()
-            lines.append(f"{os.path.relpath(full, root)}\tf\t{len(data)}\t{hashlib.sha256(data).hexdigest()}")
-    return sorted(lines)
 
 
 @pytest.fixture(scope="module")
