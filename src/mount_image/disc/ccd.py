@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ImageFormatError
 from ..io.source import FileSource
-from .descriptor import read_descriptor_text
+from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import LEAD_IN
 from .raw import MODE_BYTE, RAW_SECTOR, SYNC
@@ -69,7 +69,7 @@ def parse_ccd(path: str) -> Disc:
     sections = _Ini(path).parse(_read_text(path))
     entries, toc_line = _entries(path, sections)
     img_name = os.path.splitext(os.path.basename(path))[0] + ".img"
-    img_path = _find(os.path.dirname(path), img_name)
+    img_path = find_in_folder(os.path.dirname(path), img_name)
     if img_path is None:
         raise ImageFormatError(path, None, f'image file "{img_name}" not found next to the .ccd')
     source = FileSource(img_path)
@@ -83,7 +83,7 @@ def parse_ccd(path: str) -> Disc:
 
 def subchannel_file(path: str) -> str | None:
     """The ``<stem>.sub`` next to the .ccd at ``path``, if there is one (96 bytes a sector)."""
-    return _find(os.path.dirname(path), os.path.splitext(os.path.basename(path))[0] + ".sub")
+    return find_in_folder(os.path.dirname(path), os.path.splitext(os.path.basename(path))[0] + ".sub")
 
 
 def _read_text(path: str) -> str:
@@ -269,17 +269,3 @@ def _data_mode(path: str, info: _Section | None, entry: _Entry, source: FileSour
         return _MODES[head[MODE_BYTE]]
     raise ImageFormatError(path, entry.line, f"data track {entry.point:02d}: sector {entry.plba} of {img_name} "
                                              "has no sync pattern and mode byte 1 or 2")
-
-
-def _find(folder: str, name: str) -> str | None:
-    """``name`` in ``folder``, as written or else ignoring case."""
-    exact = os.path.join(folder, name)
-    if os.path.isfile(exact):
-        return exact
-    try:
-        names = sorted(os.listdir(folder or "."))
-    except OSError:
-        return None
-    match = next((n for n in names if n.casefold() == name.casefold()
-                  and os.path.isfile(os.path.join(folder, n))), None)
-    return os.path.join(folder, match) if match else None

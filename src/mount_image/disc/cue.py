@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..binary import u16le, u32le
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
-from .descriptor import read_descriptor_text
+from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import Msf
 
@@ -397,32 +397,13 @@ def _resolve(path: str, folder: str, file: _File, single: bool) -> str:
     if single:
         candidates.append(os.path.splitext(os.path.basename(path))[0] + ".bin")
     for candidate in candidates:
-        found = _find(folder, candidate)
+        found = find_in_folder(folder, candidate)
         if found is not None:
             return found
     if not inside:
         raise ImageFormatError(path, file.line, f'FILE "{file.name}" not found (a name outside the '
                                f'cue\'s folder is looked up as "{base}" next to the cue)')
     raise ImageFormatError(path, file.line, f'FILE "{file.name}" not found')
-
-
-def _find(folder: str, relative: str) -> str | None:
-    """``relative`` below ``folder``, each part matched exactly or else ignoring case."""
-    current = folder
-    for part in relative.split("/"):
-        exact = os.path.join(current, part)
-        if os.path.lexists(exact):
-            current = exact
-            continue
-        try:
-            names = sorted(os.listdir(current or "."))
-        except OSError:
-            return None
-        match = next((n for n in names if n.casefold() == part.casefold()), None)
-        if match is None:
-            return None
-        current = os.path.join(current, match)
-    return current if os.path.isfile(current) else None
 
 
 def _wave_data(path: str, file: _File, source: ByteSource) -> tuple[int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ..errors import ImageFormatError
 
 
@@ -31,3 +33,30 @@ def read_descriptor_text(path: str, max_bytes: int, what: str, fallback: str = "
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode(fallback, errors="replace")
+
+
+def find_in_folder(folder: str, relative: str) -> str | None:
+    """The file ``relative`` (parts separated by '/') below ``folder``, each part matched as
+    written or else ignoring case (descriptors written on Windows); None when there is none.
+    The caller has already refused names that leave the folder."""
+    if not relative or relative in (".", ".."):
+        return None
+    parts = relative.split("/")
+    current = folder
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        exact = os.path.join(current, part)
+        if os.path.isfile(exact) if last else os.path.isdir(exact):
+            current = exact
+            continue
+        try:
+            names = sorted(os.listdir(current or "."))
+        except OSError:
+            return None
+        wanted = part.casefold()
+        match = next((n for n in names if n.casefold() == wanted and
+                      (os.path.isfile if last else os.path.isdir)(os.path.join(current, n))), None)
+        if match is None:
+            return None
+        current = os.path.join(current, match)
+    return current

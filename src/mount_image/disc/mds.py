@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ..binary import FixedStructure, make_struct
 from ..errors import ImageFormatError
 from ..io.source import FileSource
-from .descriptor import read_descriptor
+from .descriptor import find_in_folder, read_descriptor
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 
 # ---- on-disk layouts (reverse-engineered; libmirage image-mds.h) ------------------------------
@@ -279,7 +279,7 @@ class _Parser:
         base = os.path.basename(name.replace("\\", "/"))
         if base.lower().endswith(".mdx"):
             raise self.fail(footer.filename_offset, f'"{base}": MDX (compressed) images are not supported')
-        found = _find(os.path.dirname(self.path), base)
+        found = find_in_folder(os.path.dirname(self.path), base)
         if found is None:
             raise self.fail(footer.filename_offset, f'data file "{base}" not found next to the .mds')
         if found not in self.sources:
@@ -300,19 +300,3 @@ class _Parser:
         if not raw:
             raise self.fail(start, "file name is empty or not terminated")
         return raw.decode(encoding, errors="replace")
-
-
-def _find(folder: str, name: str) -> str | None:
-    """``name`` in ``folder``, as written or else ignoring case."""
-    if not name or name in (".", ".."):
-        return None
-    exact = os.path.join(folder, name)
-    if os.path.isfile(exact):
-        return exact
-    try:
-        names = sorted(os.listdir(folder or "."))
-    except OSError:
-        return None
-    match = next((n for n in names if n.casefold() == name.casefold()
-                  and os.path.isfile(os.path.join(folder, n))), None)
-    return os.path.join(folder, match) if match else None

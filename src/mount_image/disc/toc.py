@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
-from .cue import _find
-from .descriptor import read_descriptor_text
+from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import Msf
 
@@ -468,7 +467,7 @@ class _Parser:
         base = posixpath.basename(cleaned)
         candidates = [relative] if inside else ([base] if base else [])
         for candidate in candidates:
-            found = _find(self.folder, candidate)
+            found = find_in_folder(self.folder, candidate)
             if found is not None:
                 return found
         if not inside:
