@@ -16,20 +16,7 @@ import pytest
 from mount_image.errors import CorruptDataError
 from mount_image.sectors.audio import (AUDIO_SECTOR, WAV_HEADER_SIZE, PcmStream, Segment,
                                        WaveFile, swap_samples, wav_header)
-
-
-class BytesSource:
-    """A ByteSource over bytes in memory, counting preads."""
-
-    def __init__(self, data: bytes, name: str = "mem.bin") -> None:
-        self.data, self.name, self.size, self.reads = data, name, len(data), 0
-
-    def pread(self, offset: int, size: int) -> bytes:
-        self.reads += 1
-        return self.data[offset:offset + size]
-
-    def close(self) -> None:
-        pass
+from support.memory import MemorySource as BytesSource
 
 
 def pcm(sectors: int, seed: int = 1) -> bytes:

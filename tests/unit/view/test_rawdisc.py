@@ -15,19 +15,9 @@ from mount_image.sectors.edc import SYNC, check_sectors, encode_mode1
 from mount_image.view.node import OwnerPolicy
 from mount_image.view.rawdisc import cue_sheet, plan, raw_disc
 from mount_image.view.tracks import TracksView
+from support.memory import MemorySource as BytesSource
 
 S = 2352
-
-
-class BytesSource:
-    def __init__(self, data: bytes, name: str = "mem.bin") -> None:
-        self.data, self.name, self.size = data, name, len(data)
-
-    def pread(self, offset: int, size: int) -> bytes:
-        return self.data[offset:offset + size]
-
-    def close(self) -> None:
-        pass
 
 
 def blob(size: int, seed: int) -> bytes:

@@ -14,19 +14,9 @@ from mount_image.disc.cue import parse_cue
 from mount_image.disc.model import Disc, Index, Session, Track, TrackKind, TrackMode
 from mount_image.view.node import OwnerPolicy
 from mount_image.view.tracks import TracksView
+from support.memory import MemorySource as BytesSource
 
 S = 2352
-
-
-class BytesSource:
-    def __init__(self, data: bytes, name: str = "mem.bin") -> None:
-        self.data, self.name, self.size = data, name, len(data)
-
-    def pread(self, offset: int, size: int) -> bytes:
-        return self.data[offset:offset + size]
-
-    def close(self) -> None:
-        pass
 
 
 def sectors(count: int, seed: int) -> bytes:

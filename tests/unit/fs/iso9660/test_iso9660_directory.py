@@ -11,20 +11,10 @@ from mount_image.errors import CorruptDataError
 from mount_image.fs.iso9660 import directory
 from mount_image.fs.iso9660.directory import map_iso_name, read_directory, strip_version
 from mount_image.sectors.blocks import BlockDevice
+from support.memory import MemorySource
 
 SECTOR = 2048
 DIR_LBA = 20
-
-
-class MemorySource:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.size, self.name = data, len(data), "mem.iso"
-
-    def pread(self, offset: int, size: int) -> bytes:
-        return self.data[offset:offset + size]
-
-    def close(self) -> None:
-        pass
 
 
 def device_with(sectors: list[bytes], lba: int = DIR_LBA) -> BlockDevice:

@@ -11,20 +11,10 @@ from mount_image.errors import CorruptDataError
 from mount_image.fs.iso9660.eltorito import BootEntry, read_boot_catalog
 from mount_image.fs.iso9660.layout import BootRecord
 from mount_image.sectors.blocks import BlockDevice
+from support.memory import MemorySource
 
 SECTOR = 2048
 CATALOG_LBA = 30
-
-
-class MemorySource:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.size, self.name = data, len(data), "boot.iso"
-
-    def pread(self, offset: int, size: int) -> bytes:
-        return self.data[offset:offset + size]
-
-    def close(self) -> None:
-        pass
 
 
 def validation_entry(platform: int = 0, id_string: bytes = b"TEST", key: bytes = b"\x55\xaa",

@@ -11,20 +11,10 @@ from mount_image.fs.iso9660 import volume
 from mount_image.fs.iso9660.layout import BootRecord
 from mount_image.fs.iso9660.volume import read_volume_set
 from mount_image.sectors.blocks import BlockDevice
+from support.memory import MemorySource
 
 SECTOR = 2048
 ROOT = b.dir_record(40, SECTOR, b"\0", b.DIRECTORY)
-
-
-class MemorySource:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.size, self.name = data, len(data), "vol.iso"
-
-    def pread(self, offset: int, size: int) -> bytes:
-        return self.data[offset:offset + size]
-
-    def close(self) -> None:
-        pass
 
 
 def device(descriptors: list[bytes], first: int = 16, extra_sectors: int = 4) -> BlockDevice:

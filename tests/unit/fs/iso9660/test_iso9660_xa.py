@@ -15,6 +15,7 @@ from mount_image.fs.iso9660.layout import XaSystemUse
 from mount_image.fs.iso9660.xa import CDXA_HEADER_SIZE, cdxa_header, find_xa
 from mount_image.sectors import edc
 from mount_image.sectors.blocks import BlockDevice
+from support.memory import MemorySource
 
 SECTOR, RAW = 2048, 2352
 ROOT, FORM1, FORM2, FORM2_SECTORS, XA_FORM1, TOTAL = 18, 19, 20, 3, 23, 24
@@ -27,17 +28,6 @@ def xa(attributes: int, file_number: int = 0, group: int = 0, user: int = 0) -> 
 
 
 FORM1_XA, FORM2_XA = xa(0x0D55), xa(0x1555, file_number=1)
-
-
-class MemorySource:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.size, self.name = data, len(data), "mem.bin"
-
-    def pread(self, offset: int, size: int) -> bytes:
-        return self.data[offset:offset + size]
-
-    def close(self) -> None:
-        pass
 
 
 def form2_payload(i: int) -> bytes:
