@@ -15,11 +15,12 @@ FUSE_FLAGS = {"allow_other", "allow_root", "default_permissions", "auto_unmount"
 FUSE_VALUES = {"max_read", "max_readahead", "attr_timeout", "entry_timeout", "negative_timeout",
                "fsname", "subtype", "max_background", "congestion_threshold"}
 VIEWS = ("files", "tracks")
+FILESYSTEMS = ("iso9660", "udf")
 # Accepted and meaningless for a read-only image (mount(8) and fstab pass them).
 IGNORED = {"ro", "defaults", "nodev", "nosuid", "noexec", "dev", "suid", "exec", "auto", "noauto",
            "nofail", "user", "users", "nouser", "_netdev", "async", "sync", "atime", "noatime",
            "relatime", "norelatime", "strictatime", "nodiratime", "diratime", "iocharset",
-           "utf8", "cruft", "check", "block", "session", "sbsector"}
+           "utf8", "cruft", "check", "block"}
 
 
 @dataclass(slots=True)
@@ -29,6 +30,9 @@ class MountOptions:
     fuse: dict[str, str | bool] = field(default_factory=dict)
     debug: bool = False
     view: str | None = None      # "files" or "tracks"; None: files, or tracks for an audio CD
+    fs: str | None = None        # "iso9660" or "udf"; None: UDF on a bridge disc, else what is there
+    session: int | None = None   # 1-based, as isofs's session= (which counts from 0); None: the last
+    sbsector: int | None = None  # the session's first block, as isofs's sbsector=
 
 
 def _octal(key: str, value: str) -> int:
@@ -66,6 +70,16 @@ def parse_options(specs: list[str]) -> MountOptions:
                 if value not in VIEWS:
                     raise UsageError(f"option view={value}: expected {' or '.join(VIEWS)}")
                 opts.view = value
+            elif key == "fs" and has_value:
+                if value not in FILESYSTEMS:
+                    raise UsageError(f"option fs={value}: expected {' or '.join(FILESYSTEMS)}")
+                opts.fs = value
+            elif key == "session" and has_value:
+                opts.session = _id(key, value)
+                if not 1 <= opts.session <= 99:
+                    raise UsageError(f"option session={value}: sessions are numbered 1-99")
+            elif key == "sbsector" and has_value:
+                opts.sbsector = _id(key, value)
             elif key == "debug":
                 opts.debug = True
             elif key == "norock":
