@@ -22,6 +22,10 @@ class SectorLayout:
 # Mode 1 raw sector: 12 sync + 4 header, 2048 user data, 4 EDC, 8 zero, 276 ECC (ECMA-130 §14.3).
 # Mode 2 Form 1: 12 sync + 4 header + 8 subheader, 2048 user data (ECMA-130 §14.5, CD-ROM XA).
 # Mode 2 stored without sync and header (2336): 8 subheader, 2048 user data (ECMA-130 §14.5).
+# CD-i tracks (Green Book) are Mode 2 with the CD-ROM XA subheader: Form 1 user data sits where
+# it does in MODE2/2352 and MODE2/2336 (the cue types CDI/2352 and CDI/2336 name the disc, not
+# another sector form). Their filesystem is usually CD-i's own, which we do not read; a CD-i
+# bridge or a CD-i track holding ISO 9660 mounts as any Mode 2 track.
 # Subchannel stored after the 2352-byte sector does not move the user data: 96 bytes of P-W
 # (ECMA-130 §22: one subcode byte from each of the 98 frames less the 2 sync patterns; the 2448
 # form of CloneCD, Alcohol and Nero "with subchannel") or 16 bytes of Q (ECMA-130 §22.3: the 12
@@ -39,6 +43,10 @@ _LAYOUTS: dict[tuple[TrackMode, int], SectorLayout] = {
     (TrackMode.MODE2_2352, 2352 + SUBCHANNEL_PW): SectorLayout(2448, 24, 2048),      # §14.5 + §22 P-W
     (TrackMode.MODE2_2352, 2352 + SUBCHANNEL_Q): SectorLayout(2368, 24, 2048),       # §14.5 + §22.3 Q
     (TrackMode.MODE2_2336, 2336): SectorLayout(2336, 8, 2048),                       # ECMA-130 §14.5 Form 1 less sync/header
+    (TrackMode.CDI_2352, 2352): SectorLayout(2352, 24, 2048),                        # Green Book: Mode 2 Form 1 as §14.5
+    (TrackMode.CDI_2352, 2352 + SUBCHANNEL_PW): SectorLayout(2448, 24, 2048),        # + §22 P-W
+    (TrackMode.CDI_2352, 2352 + SUBCHANNEL_Q): SectorLayout(2368, 24, 2048),         # + §22.3 Q
+    (TrackMode.CDI_2336, 2336): SectorLayout(2336, 8, 2048),                         # Green Book: Form 1 less sync/header
 }
 
 

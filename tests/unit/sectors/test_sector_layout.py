@@ -38,3 +38,13 @@ def test_unsupported(mode: TrackMode, stored: int, fragment: str) -> None:
         layout_for(mode, stored)
     assert fragment in str(exc.value)
     assert "not supported" in str(exc.value)
+
+
+@pytest.mark.parametrize(("mode", "stored", "user_offset"), [
+    (TrackMode.CDI_2352, 2352, 24),      # CD-i is Mode 2 with the XA subheader: Form 1 data at 24
+    (TrackMode.CDI_2352, 2448, 24),      # + 96 bytes of P-W subchannel after the sector
+    (TrackMode.CDI_2336, 2336, 8),       # stored without sync and header
+])
+def test_cdi_layouts_are_mode2_form1(mode: TrackMode, stored: int, user_offset: int) -> None:
+    layout = layout_for(mode, stored)
+    assert (layout.stored_size, layout.user_offset, layout.user_size) == (stored, user_offset, COOKED_BLOCK)
