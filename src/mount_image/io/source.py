@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import math
 import os
 import stat
-from typing import Protocol
+import threading
+import time
+from typing import Callable, Protocol
 
 from ..errors import ImageFormatError
+
+log = logging.getLogger("mount_image.io")
+
+# A watched source re-checks its path at most this often on reads, even without inotify events
+# (inotify sees nothing of changes made on another NFS client, for example).
+STALE_CHECK_SECONDS = 2.0
+# pread errors that mean the file's device went away rather than a bad sector.
+DEVICE_GONE = {errno.ENXIO, errno.ENODEV, errno.ENOMEDIUM, errno.ESTALE, errno.ENOTCONN}
 
 
 class ByteSource(Protocol):
@@ -56,25 +69,105 @@ class FileSource:
         self.size = size
         self.device = st.st_dev
         self.inode = st.st_ino
+        self.mtime_ns = st.st_mtime_ns
+        self.is_block_device = stat.S_ISBLK(st.st_mode)
+        self.stale: str | None = None          # why reads now fail, once the image went away
+        self._next_check = math.inf            # no checks until watch()
+        self._on_stale: Callable[[FileSource, str], None] | None = None
+        self._stale_lock = threading.Lock()
 
     def pread(self, offset: int, size: int) -> bytes:
         if offset < 0 or size < 0:
             raise ValueError(f"bad read at {offset} of {size} bytes")
+        if self.stale is not None:
+            raise self._stale_error()
+        if time.monotonic() >= self._next_check:  # watched sources only: one stat every few seconds
+            self.check()
+            if self.stale is not None:
+                raise self._stale_error()
         if offset >= self.size or size == 0:
             return b""
         size = min(size, self.size - offset)
-        data = os.pread(self._fd, size, offset)
-        if len(data) < size:  # a pipe-like short read: finish it, still one request in the normal case
-            parts = [data]
-            got = len(data)
-            while got < size:
-                more = os.pread(self._fd, size - got, offset + got)
-                if not more:
-                    break
-                parts.append(more)
-                got += len(more)
-            data = b"".join(parts)
+        try:
+            data = os.pread(self._fd, size, offset)
+            if len(data) < size:  # a pipe-like short read: finish it, still one request in the normal case
+                parts = [data]
+                got = len(data)
+                while got < size:
+                    more = os.pread(self._fd, size - got, offset + got)
+                    if not more:
+                        break
+                    parts.append(more)
+                    got += len(more)
+                data = b"".join(parts)
+        except OSError as exc:
+            if exc.errno in DEVICE_GONE or (exc.errno == errno.EIO and self._gone()):
+                self.mark_stale(f"its device is gone ({exc.strerror})")
+                raise self._stale_error() from None
+            raise
+        if len(data) < size:
+            # Shorter than when it was opened: truncated, or a block device lost its medium.
+            self.mark_stale("it shrank while mounted")
+            raise self._stale_error()
         return data
+
+    # Stale images: the file deleted, replaced or changed, or its device gone, while mounted.
+    def watch(self, on_stale: Callable[[FileSource, str], None] | None = None) -> None:
+        """Fail every later read with EIO once the image goes away, and call ``on_stale`` once.
+
+        The path is watched with inotify (io/watch.py) and, as a safety net, re-checked by a
+        read at most every STALE_CHECK_SECONDS: a read costs one clock call, not a stat.
+        """
+        from .watch import watch as inotify_watch  # only the daemon watches; the CLI starts faster
+
+        self._on_stale = on_stale
+        self._next_check = time.monotonic() + STALE_CHECK_SECONDS
+        inotify_watch(self.name, self.check)
+
+    def check(self) -> str | None:
+        """Compare the path with the file opened; the reason the image is stale, or None."""
+        if self.stale is None:
+            self._next_check = time.monotonic() + STALE_CHECK_SECONDS
+            reason = self._changed()
+            if reason:
+                self.mark_stale(reason)
+        return self.stale
+
+    def _changed(self) -> str | None:
+        try:
+            st = os.stat(self.name)
+        except FileNotFoundError:
+            return "it was deleted"
+        except OSError as exc:
+            return f"it cannot be reached ({exc.strerror or exc})"
+        if (st.st_dev, st.st_ino) != (self.device, self.inode):
+            return "another file replaced it"
+        if self.is_block_device:
+            try:
+                size = os.lseek(self._fd, 0, os.SEEK_END)
+            except OSError as exc:
+                return f"its device is gone ({exc.strerror})"
+            return None if size == self.size else "its device changed size (medium removed?)"
+        if st.st_size != self.size or st.st_mtime_ns != self.mtime_ns:
+            return "it was modified"
+        return None
+
+    def _gone(self) -> bool:
+        """After an EIO: is the whole file unreachable (device removed), not one bad sector?"""
+        return self._changed() is not None
+
+    def mark_stale(self, reason: str) -> None:
+        with self._stale_lock:
+            if self.stale is not None:
+                return
+            self.stale = reason
+        log.error("%s: image is stale, %s; reads now fail with EIO until it is unmounted",
+                  self.name, reason)
+        if self._on_stale is not None:
+            self._on_stale(self, reason)
+
+    def _stale_error(self) -> OSError:
+        return OSError(errno.EIO, f"{self.name}: image is stale ({self.stale})")
 
     def fileno(self) -> int:
         return self._fd
