@@ -10,6 +10,7 @@
   the disc numbers it.
 - ``disc.bin`` + ``disc.cue`` in the root: the whole disc as one raw 2352-byte image with its cue
   sheet (view/rawdisc.py), whatever the container.
+- ``boot/`` in the root when the disc boots (El Torito): one file per boot image (view/boot.py).
 
 Every node is built once when the view is made; inode numbers depend only on the disc layout.
 """
@@ -28,6 +29,7 @@ from ..fs.base import Stat
 from ..sectors.audio import PcmStream, Segment, WaveFile
 from ..sectors.blocks import BlockDevice
 from ..sectors.layout import COOKED_BLOCK
+from .boot import BOOT_FOLDER, boot_files
 from .node import Attributes, OwnerPolicy, apply_policy
 from .rawdisc import BIN_NAME, CUE_NAME, raw_disc
 
@@ -38,6 +40,8 @@ DISC_BIN_INO = 2
 DISC_CUE_INO = 3
 SESSION_INO_BASE = 0x100     # sessionN/ is 0x100 + N
 TRACK_INO_BASE = 0x1000      # trackNN.* is 0x1000 + NN (track numbers are unique on a disc)
+BOOT_INO = 4                 # boot/
+BOOT_FILE_INO_BASE = 0x2000  # boot/NN-*.img is 0x2000 + NN (catalog order)
 
 
 class Content(Protocol):
@@ -166,6 +170,7 @@ class TracksView:
                 folder.children[node.name] = node
                 self.names[track.number] = f"{folder.name}/{node.name}" if folder.name else node.name
         self._add_raw_disc()
+        self._add_boot()
         self.total_bytes = sum(n.stat.size for n in self._files())
 
     def _add_raw_disc(self) -> None:
@@ -181,6 +186,18 @@ class TracksView:
         for name, ino, content in ((BIN_NAME, DISC_BIN_INO, image), (CUE_NAME, DISC_CUE_INO, cue)):
             self.root.children[name] = TrackNode(name, self._stat(ino, st.S_IFREG, content.size),
                                                  content=content)
+
+    def _add_boot(self) -> None:
+        """boot/ with the El Torito boot images, when the disc has any."""
+        files = boot_files(self.disc)
+        if not files:
+            return
+        folder = self._dir(BOOT_FOLDER, BOOT_INO)
+        for f in files:
+            folder.children[f.image.name] = TrackNode(
+                f.image.name, self._stat(BOOT_FILE_INO_BASE + f.image.number, st.S_IFREG, f.size),
+                content=f)
+        self.root.children[BOOT_FOLDER] = folder
 
     def _stat(self, ino: int, file_type: int, size: int) -> Stat:
         t = self.mtime_ns

@@ -17,7 +17,7 @@ from ...sectors.blocks import BlockDevice
 from ..base import MAX_DEPTH, MAX_NAME_BYTES, LruCache, Stat
 from . import susp
 from .directory import PARENT_ID, SELF_ID, PlacedRecord, map_iso_name, read_directory, strip_version
-from .eltorito import BootEntry, read_boot_catalog
+from .eltorito import BootEntry, BootImage, boot_images
 from .joliet import decode_joliet_label, decode_joliet_name
 from .layout import (FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_HIDDEN, FLAG_MULTI_EXTENT, RRIP_IDS,
                      SECTOR, DirectoryRecord, ExtensionReference, SharingProtocolIndicator,
@@ -213,14 +213,19 @@ class Iso9660FileSystem:
                 "volume_id": decode_joliet_label(joliet.volume_identifier),
             },
             "rockridge": {"extensions": self.extensions} if self.rock_ridge else None,
-            "eltorito": [e.as_dict() for e in self.boot_entries()],
+            "eltorito": [image.as_dict() for image in self.boot_images()],
         }
 
     def boot_entries(self) -> list[BootEntry]:
+        return [image.entry for image in self.boot_images()]
+
+    def boot_images(self) -> list[BootImage]:
+        """The El Torito boot images, each with the length ``boot/`` shows (eltorito.py)."""
         if self.volumes.boot_record is None:
             return []
         try:
-            return read_boot_catalog(self.device, self.volumes.boot_record)
+            return boot_images(self.device, self.volumes.boot_record,
+                               self.volumes.primary.root_directory_record)
         except CorruptDataError as exc:
             log.warning("El Torito: %s", exc)
             return []

@@ -1,7 +1,9 @@
 """Every ISO 9660 on-disk structure we read, declared once (ECMA-119 2nd edition, 1987).
 
 Also the System Use Sharing Protocol (SUSP 1.12), Rock Ridge (RRIP 1.12), El Torito 1.0 and
-zisofs structures, since they live inside ISO 9660 records and sectors. Layout code is pure:
+zisofs structures, since they live inside ISO 9660 records and sectors; what El Torito boot
+images hold (FAT boot sector, MBR); Apple's and Amiga's System Use entries; and the Apple
+partition map / HFS / HFS+ headers a hybrid disc carries beside ISO 9660. Layout code is pure:
 bytes in, object out. Both-endian fields are read from their little-endian half.
 """
 
@@ -378,6 +380,236 @@ class SectionHeader(FixedStructure):
 
     SIZE = 32
     _S = make_struct("<BBH28s", 32, "El Torito Section Header")
+
+
+@dataclass(frozen=True, slots=True)
+class SectionEntryExtension(FixedStructure):
+    """Section Entry Extension (El Torito 1.0 §2.5): more selection criteria for the entry before.
+
+    Byte 1 bit 5 set: another extension follows.
+    """
+
+    extension_indicator: int
+    flags: int
+    selection_criteria: bytes
+
+    SIZE = 32
+    INDICATOR = 0x44
+    MORE = 0x20
+    _S = make_struct("<BB30s", 32, "El Torito Section Entry Extension")
+
+
+# Section Entry byte 1 (El Torito 1.0 §2.4): bits 0-3 the emulation, bit 5 "an extension
+# record follows", bit 4 (in use since El Torito errata) "image contains an ATAPI driver".
+MEDIA_TYPE_MASK = 0x0F
+MEDIA_EXTENSION_FOLLOWS = 0x20
+
+# The boot information table -boot-info-table writes into a no-emulation image at byte 8
+# (mkisofs/genisoimage man page, "-boot-info-table"): PVD LBA, file LBA, file length and the
+# 32-bit sum of the file's words from byte 64 on, then 40 reserved bytes. Listed for the
+# tests' sake: the boot image is shown as stored, table included.
+BOOT_INFO_TABLE_OFFSET = 8
+BOOT_INFO_TABLE_SIZE = 56
+
+
+@dataclass(frozen=True, slots=True)
+class FatBootSector(FixedStructure):
+    """The BIOS Parameter Block of a FAT boot sector (Microsoft "FAT: General Overview of
+    On-Disk Format" 1.03, §3.1-3.2): read to size an EFI no-emulation image that is not a file
+    of the ISO 9660 tree. The 0x55AA signature is at byte 510."""
+
+    jump: bytes
+    oem_name: bytes
+    bytes_per_sector: int
+    sectors_per_cluster: int
+    reserved_sectors: int
+    number_of_fats: int
+    root_entries: int
+    total_sectors_16: int
+    media: int
+    sectors_per_fat_16: int
+    sectors_per_track: int
+    number_of_heads: int
+    hidden_sectors: int
+    total_sectors_32: int
+
+    SIZE = 36
+    SIGNATURE_OFFSET = 510
+    SIGNATURE = b"\x55\xaa"
+    _S = make_struct("<3s8sHBHBHHBHHHII", 36, "FAT boot sector")
+
+
+@dataclass(frozen=True, slots=True)
+class MbrPartitionEntry(FixedStructure):
+    """One of the four partition entries of a master boot record, at byte 446 + 16 n
+    (El Torito 1.0 §3.3: a hard disk emulation image starts with an MBR holding one partition;
+    the entry layout is the IBM PC one the spec refers to). CHS fields are kept raw."""
+
+    boot_indicator: int
+    chs_first: bytes
+    partition_type: int
+    chs_last: bytes
+    lba_first: int
+    sector_count: int
+
+    SIZE = 16
+    TABLE_OFFSET = 446
+    _S = make_struct("<B3sB3sII", 16, "MBR partition entry")
+
+
+# ---- Apple partition map, HFS and HFS+ (detected only: a hybrid disc says so in `info`) -------
+
+@dataclass(frozen=True, slots=True)
+class DriverDescriptorRecord(FixedStructure):
+    """Block 0 of an Apple-partitioned disc (Inside Macintosh: Devices, "Driver Descriptor
+    Record"): signature "ER", the block size of the partition map and the device's blocks."""
+
+    sb_sig: bytes
+    sb_blk_size: int
+    sb_blk_count: int
+
+    SIZE = 8
+    SIGNATURE = b"ER"
+    _S = make_struct(">2sHI", 8, "Apple Driver Descriptor Record")
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionMapEntry(FixedStructure):
+    """An Apple partition map entry, one per block from block 1 (Inside Macintosh: Devices,
+    "Partition Map Entry"): signature "PM", entries in the map, start and size in blocks, name
+    and type ("Apple_HFS", "Apple_partition_map", ...)."""
+
+    pm_sig: bytes
+    pm_map_blk_cnt: int
+    pm_py_part_start: int
+    pm_part_blk_cnt: int
+    pm_part_name: bytes
+    pm_par_type: bytes
+
+    SIZE = 80
+    SIGNATURE = b"PM"
+    _S = make_struct(">2s2xIII32s32s", 80, "Apple Partition Map Entry")
+
+
+@dataclass(frozen=True, slots=True)
+class HfsMasterDirectoryBlock(FixedStructure):
+    """The first fields of an HFS Master Directory Block, at byte 1024 of the volume (Inside
+    Macintosh: Files, 2-60 "Master Directory Blocks"), up to the volume name; then, at byte
+    0x7C of the block, drEmbedSigWord ("H+" when an HFS+ volume is wrapped inside)."""
+
+    dr_sig_word: bytes
+    dr_cr_date: int
+    dr_ls_mod: int
+    dr_atrb: int
+    dr_nm_fls: int
+    dr_vbm_st: int
+    dr_alloc_ptr: int
+    dr_nm_al_blks: int
+    dr_al_blk_siz: int
+    dr_clp_siz: int
+    dr_al_bl_st: int
+    dr_nxt_cnid: int
+    dr_free_bks: int
+    dr_vn: bytes                 # Pascal string: length byte, then up to 27 characters
+
+    SIZE = 64
+    OFFSET = 1024
+    SIGNATURE = b"BD"
+    EMBED_SIG_OFFSET = 0x7C
+    _S = make_struct(">2sIIHHHHHIIHIH28s", 64, "HFS Master Directory Block")
+
+
+@dataclass(frozen=True, slots=True)
+class HfsPlusVolumeHeader(FixedStructure):
+    """The first fields of an HFS+ / HFSX volume header, at byte 1024 of the volume (Apple
+    Technical Note TN1150, "Volume Header"): signature "H+" or "HX", version 4 or 5."""
+
+    signature: bytes
+    version: int
+    attributes: int
+    last_mounted_version: bytes
+    journal_info_block: int
+    create_date: int
+    modify_date: int
+    backup_date: int
+    checked_date: int
+    file_count: int
+    folder_count: int
+    block_size: int
+    total_blocks: int
+    free_blocks: int
+
+    SIZE = 52
+    OFFSET = 1024
+    SIGNATURES = {b"H+": "hfsplus", b"HX": "hfsx"}
+    _S = make_struct(">2sHI4sIIIIIIIIII", 52, "HFS+ Volume Header")
+
+
+# ---- Apple ISO 9660 extensions and Amiga "AS" ----------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class AppleHfsSystemUse(FixedStructure):
+    """Apple's ISO 9660 extension, HFS form: "AA", length 14, system use id 2, then the Finder
+    file type, creator and Finder flags, all big-endian (Apple, "ISO 9660 Macintosh
+    extensions", as genisoimage -apple writes it). ProDOS (id 1) entries are not read."""
+
+    signature: bytes
+    length: int
+    system_use_id: int
+    file_type: bytes
+    creator: bytes
+    finder_flags: int
+
+    SIZE = 14
+    SIGNATURE = b"AA"
+    ID_PRODOS, ID_HFS = 1, 2
+    _S = make_struct(">2sBB4s4sH", 14, "Apple AA system use entry")
+
+
+@dataclass(frozen=True, slots=True)
+class AppleOldSystemUse(FixedStructure):
+    """The older Apple form: "BA", system use id, no length byte; ids 2-5 carry type and creator
+    (3 and 5 a bundle bit, 4 and 5 a 128-byte icon after them), id 6 type, creator and Finder
+    flags (the same facts as Aaru's reader, whose ids these are)."""
+
+    signature: bytes
+    system_use_id: int
+    file_type: bytes
+    creator: bytes
+
+    SIZE = 11
+    SIGNATURE = b"BA"
+    SIZES = {2: 11, 3: 11, 4: 139, 5: 139, 6: 13}
+    ID_HFS = 6
+    _S = make_struct(">2sB4s4s", 11, "Apple BA system use entry")
+
+
+APPLE_FINDER_FLAGS = make_struct(">H", 2, "Apple Finder flags")
+
+# Apple's FinderInfo as macOS and Netatalk store it (com.apple.FinderInfo, Inside Macintosh:
+# Toolbox Essentials "FInfo" + "FXInfo"): type, creator, flags, location (v, h), folder, then
+# 16 bytes of extended info (zero here).
+FINDER_INFO = make_struct(">4s4sHhhH16x", 32, "Apple FinderInfo")
+
+
+@dataclass(frozen=True, slots=True)
+class AmigaProtection(FixedStructure):
+    """The 4 protection bytes of an "AS" entry (Rock Ridge Amiga Specific, makecd 2.4,
+    1996): the AmigaDOS 32-bit protection value, most significant byte first: user flags,
+    reserved, multi-user (group/other), and owner HSPARWED (RWED set = denied)."""
+
+    user: int
+    reserved: int
+    multiuser: int
+    protection: int
+
+    SIZE = 4
+    _S = make_struct(">BBBB", 4, "Amiga AS protection")
+
+
+# "AS" flags (Rock Ridge Amiga Specific): protection present, comment present, the comment
+# continues in the next AS entry. The comment field is LEN_COMMENT (itself included) + text.
+AS_PROTECTION, AS_COMMENT, AS_COMMENT_CONTINUE = 0x01, 0x02, 0x04
 
 
 # ---- CD-ROM XA --------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_validation_entry_helper_sums_to_zero() -> None:
 def test_default_entry_only() -> None:
     catalog = validation_entry(0) + boot_entry(0x88, 0, 0x7C0, 0, 4, 40)
     entries = read_boot_catalog(catalog_device(catalog), record())
-    assert entries == [BootEntry("x86", "noemul", True, 40, 4, 0x7C0, 0)]
+    assert entries == [BootEntry("x86", "noemul", True, 40, 4, 0x7C0, 0, section_id="TEST")]
     assert entries[0].as_dict() == {"platform": "x86", "emulation": "noemul", "bootable": True,
                                     "load_rba": 40, "sectors": 4, "load_segment": 0x7C0,
                                     "system_type": 0}
