@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import stat
 
 from ..io.source import FileSource
 from .model import Disc
@@ -24,10 +26,12 @@ def open_image(path: str) -> Disc:
 
     A descriptor (.cue, .toc, .nrg, .ccd, .mds, any case) goes to its parser; a file starting
     with raw 2352-byte data sectors is a descriptor-less raw image, whatever its extension;
-    anything else is a plain 2048-byte image.
+    anything else is a plain 2048-byte image. A block device (a disc in a drive, a loop device, a
+    USB stick holding an image written with dd) is never a descriptor, whatever its name (udev
+    links such as /dev/disk/by-label/NAME may contain dots): it is probed by content only.
     """
     suffix = path.lower().rpartition(".")[2]
-    if suffix in DESCRIPTORS:
+    if suffix in DESCRIPTORS and not _is_block_device(path):
         module_name, function_name = DESCRIPTORS[suffix]
         # Imported here: the CLI must start fast, and a mount needs one parser only.
         module = importlib.import_module(f".{module_name}", __package__)
@@ -38,7 +42,14 @@ def open_image(path: str) -> Disc:
 
         if raw_mode(source) is not None:
             return open_raw(path, source)
-        return open_plain(path, source)
+        return open_plain(path, source, device=_is_block_device(path))
     except BaseException:
         source.close()
         raise
+
+
+def _is_block_device(path: str) -> bool:
+    try:
+        return stat.S_ISBLK(os.stat(path).st_mode)
+    except OSError:
+        return False  # the parser or FileSource names the problem

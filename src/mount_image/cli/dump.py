@@ -1,0 +1,238 @@
+"""``mount-image dump SOURCE OUT.iso``: copy a disc (a drive, any block device, or an image in
+any container) as its cooked 2048-byte blocks, with progress and a final verification.
+
+The copy is written to ``OUT.iso.part`` next to OUT and renamed only once the written file's
+SHA-256, re-read from the disk (its cached pages dropped first), equals the SHA-256 of what was
+read from the source during the copy. A read error stops the copy and names the sector.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import stat
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from ..disc.model import Disc, Track, TrackKind
+from ..disc.probe import open_image
+from ..errors import CorruptDataError, ImageFormatError
+from ..sectors.blocks import BlockDevice
+from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
+
+BLOCK = 2048
+CHUNK_BLOCKS = 2048               # 4 MiB per read: large requests keep a drive streaming
+VERIFY_CHUNK = 8 << 20
+LINE_SECONDS = 5.0                # a progress line this often when stderr is not a terminal
+TERMINAL_SECONDS = 0.2
+
+
+class DumpError(Exception):
+    """A failure after the copy started: one line, exit 1, the partial file removed."""
+
+
+@dataclass(slots=True)
+class Progress:
+    total: int
+    out: TextIO
+    terminal: bool
+    started: float = 0.0
+    shown_at: float = 0.0
+    shown_any: bool = False
+
+    def __post_init__(self) -> None:
+        self.started = self.shown_at = time.monotonic()
+
+    def line(self, done: int, what: str = "copied") -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = done / elapsed
+        pct = 100.0 * done / self.total if self.total else 100.0
+        left = f", {int((self.total - done) / rate)} s left" if rate > 0 and done < self.total else ""
+        return (f"dump: {what} {done / 2**20:.1f} of {self.total / 2**20:.1f} MiB ({pct:.0f}%), "
+                f"{rate / 2**20:.1f} MiB/s{left}")
+
+    def update(self, done: int, what: str = "copied") -> None:
+        now = time.monotonic()
+        if now - self.shown_at < (TERMINAL_SECONDS if self.terminal else LINE_SECONDS):
+            return
+        self.shown_at = now
+        self._show(self.line(done, what))
+
+    def _show(self, text: str) -> None:
+        if self.terminal:
+            self.out.write("\r\x1b[K" + text)
+        else:
+            self.out.write(text + "\n")
+        self.out.flush()
+        self.shown_any = True
+
+    def finish(self, text: str) -> None:
+        if self.terminal and self.shown_any:
+            self.out.write("\r\x1b[K")
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+def choose_track(disc: Disc, number: int | None) -> Track:
+    """The data track to dump: ``--track N``, else the disc's first data track (a device or a
+    plain image has just the one)."""
+    if number is not None:
+        for track in disc.tracks:
+            if track.number == number:
+                if track.kind is not TrackKind.DATA:
+                    raise ImageFormatError(disc.path, None, f"track {number} is an audio track; "
+                                           "the tracks view (--view tracks) has it as .wav")
+                return track
+        raise ImageFormatError(disc.path, None, f"no track {number}")
+    track = next((t for t in disc.tracks if t.kind is TrackKind.DATA), None)
+    if track is None:
+        raise ImageFormatError(disc.path, None, "no data track to dump")
+    return track
+
+
+def dump_size(track: Track, device: BlockDevice) -> int:
+    """Bytes to copy: a cooked track as stored (a trailing partial block included, unpadded),
+    else whole blocks."""
+    if track.sector_size == BLOCK:
+        return min(device.size, track.source.size - track.offset)
+    return device.size
+
+
+def _read(device: BlockDevice, offset: int, size: int) -> bytes:
+    """``size`` cooked bytes; on a read error, find the first sector that fails and name it."""
+    try:
+        return device.read_bytes(offset, size)
+    except OSError:
+        pass
+    # Sector by sector through the failed run, to name the first bad one.
+    for sector_offset in range(offset, offset + size, BLOCK):
+        try:
+            device.read_bytes(sector_offset, min(BLOCK, offset + size - sector_offset))
+        except OSError as exc:
+            raise DumpError(f"read error at sector {sector_offset // BLOCK} "
+                            f"(byte {sector_offset}): {exc.strerror or exc}") from None
+    return device.read_bytes(offset, size)  # the run read fine one sector at a time: once more
+
+
+def copy(device: BlockDevice, size: int, out_fd: int, progress: Progress) -> str:
+    """Copy ``size`` cooked bytes to ``out_fd``; the SHA-256 of what was read."""
+    digest = hashlib.sha256()
+    done = 0
+    chunk = CHUNK_BLOCKS * BLOCK
+    while done < size:
+        data = _read(device, done, min(chunk, size - done))
+        digest.update(data)
+        view = memoryview(data)
+        while view:
+            written = os.write(out_fd, view)
+            view = view[written:]
+        done += len(data)
+        progress.update(done)
+    return digest.hexdigest()
+
+
+def hash_written(fd: int, size: int, progress: Progress | None = None) -> str:
+    """SHA-256 of the file as it is on the disk: written back and dropped from the page cache
+    first, so the re-read is not answered from memory where the device allows it."""
+    os.fsync(fd)
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    digest = hashlib.sha256()
+    offset = 0
+    while offset < size:
+        data = os.pread(fd, min(VERIFY_CHUNK, size - offset), offset)
+        if not data:
+            break
+        digest.update(data)
+        offset += len(data)
+        if progress:
+            progress.update(offset, "verified")
+    return digest.hexdigest()
+
+
+def _check_out(source: str, out: str, force: bool) -> str | None:
+    """Why OUT cannot be written, or None."""
+    try:
+        st = os.stat(out)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        return f"{out}: {exc.strerror or exc}"
+    if st is not None:
+        if not stat.S_ISREG(st.st_mode):
+            return f"{out}: exists and is not a regular file; not replaced"
+        try:
+            if os.path.samefile(source, out):
+                return f"{out}: is the source itself"
+        except OSError:
+            pass
+        if not force:
+            return f"{out}: already exists (--force replaces it)"
+    parent = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(parent):
+        return f"{out}: folder {parent} does not exist"
+    return None
+
+
+def dump(source: str, out: str, *, force: bool = False, track_number: int | None = None,
+         stderr: TextIO | None = None, verify: bool = True) -> int:
+    stderr = stderr or sys.stderr
+    problem = _check_out(source, out, force)
+    if problem:
+        error(problem)
+        return EXIT_USAGE
+    disc = open_image(source)         # ImageFormatError -> main prints it, exit 2
+    part = out + ".part"
+    fd = -1
+    try:
+        track = choose_track(disc, track_number)
+        device = BlockDevice(track)
+        size = dump_size(track, device)
+        terminal = stderr.isatty()
+        progress = Progress(size, stderr, terminal)
+        try:
+            fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            error(f"{part}: {exc.strerror or exc}")
+            return EXIT_USAGE
+        read_sha = copy(device, size, fd, progress)
+        written = os.fstat(fd).st_size
+        if written != size:
+            raise DumpError(f"{part}: {written} bytes written, {size} expected")
+        if verify:
+            progress = Progress(size, stderr, terminal)
+            disk_sha = hash_written(fd, size, progress)
+            if disk_sha != read_sha:
+                raise DumpError(f"{part}: verification failed: the written file's SHA-256 "
+                                f"{disk_sha} differs from what was read ({read_sha})")
+        os.close(fd)
+        fd = -1
+        os.replace(part, out)
+        state = "verified" if verify else "not verified"
+        progress.finish(f"dump: {out}: {size} bytes ({size // BLOCK} blocks of {BLOCK}"
+                        f"{' + a partial block' if size % BLOCK else ''}) from {source}, "
+                        f"sha256 {read_sha}, {state}")
+        return EXIT_OK
+    except (DumpError, CorruptDataError) as exc:
+        if stderr.isatty():
+            stderr.write("\r\x1b[K")
+        error(f"{source}: {exc}" if not str(exc).startswith(source) else str(exc))
+        return EXIT_FAILURE
+    except OSError as exc:  # writing: disk full, I/O error on the output
+        error(f"{out}: {exc.strerror or exc}")
+        return EXIT_FAILURE
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if os.path.exists(part):
+            os.unlink(part)
+        disc.close()
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    return dump(args.source, args.out, force=args.force, track_number=args.track,
+                verify=not args.no_verify)
+
