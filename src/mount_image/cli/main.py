@@ -19,7 +19,7 @@ from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 from .opening import Opened, open_view
 from .options import VIEWS, MountOptions, parse_options
 
-COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract", "verify")
+COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract", "verify", "drives", "dump")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +58,25 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true")
     v.add_argument("-o", dest="options", action="append", default=[], metavar="OPTS",
                    help="comma-separated options (see docs/cli.md)")
+    _device_parsers(sub)
     return p
+
+
+def _device_parsers(sub: Any) -> None:
+    """``drives`` (with ``--watch``) and ``dump``: cli/drives.py, cli/dump.py."""
+    d = sub.add_parser("drives", help="list optical drives and devices holding disc images")
+    d.add_argument("--json", action="store_true")
+    d.add_argument("--all", action="store_true", help="every block device, readable or not")
+    d.add_argument("--watch", action="store_true",
+                   help="stay running; unmount images whose device is removed, and notify")
+    d.add_argument("--no-notify", action="store_true", help="with --watch: no desktop notification")
+    d = sub.add_parser("dump", help="copy a disc or device as a plain .iso, with verification")
+    d.add_argument("source", help="a drive or block device (/dev/sr0), or an image")
+    d.add_argument("out", help="the .iso to write")
+    d.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    d.add_argument("--track", type=int, default=None,
+                   help="the data track to copy (default: the disc's first data track)")
+    d.add_argument("--no-verify", action="store_true", help="skip re-reading the written file")
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -371,3 +389,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 COMMAND_FUNCS = {"mount": cmd_mount, "unmount": cmd_unmount, "list": cmd_list, "info": cmd_info,
                  "ls": cmd_ls, "extract": cmd_extract, "verify": cmd_verify}
+
+
+def cmd_drives(args: argparse.Namespace) -> int:
+    from .drives import cmd_drives as run
+    return run(args)
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    from .dump import cmd_dump as run
+    return run(args)
+
+
+COMMAND_FUNCS.update({"drives": cmd_drives, "dump": cmd_dump})
