@@ -440,3 +440,40 @@ class IsoBuilder:
         for i, vd in enumerate(vds):
             img[(FIRST_DESCRIPTOR + i) * SECTOR:(FIRST_DESCRIPTOR + i + 1) * SECTOR] = vd
         return bytes(img)
+
+
+# ---- El Torito 1.0 ----------------------------------------------------------------------------
+
+EL_TORITO_ID = b"EL TORITO SPECIFICATION"
+
+
+def boot_record(catalog_lba: int) -> bytes:
+    """Boot Record volume descriptor (ECMA-119 §8.2) as El Torito 1.0 §2.0 fills it: boot system
+    identifier, an unused boot identifier, then the catalog's sector (little-endian)."""
+    return volume_descriptor(VD_BOOT, _pad(EL_TORITO_ID, 32, b"\0") + bytes(32)
+                             + struct.pack("<I", catalog_lba))
+
+
+def validation_entry(platform: int = 0, id_string: bytes = b"", key: bytes = b"\x55\xaa") -> bytes:
+    """Validation Entry (El Torito 1.0 §2.1): its 16-bit words sum to zero."""
+    body = bytes([1, platform, 0, 0]) + _pad(id_string, 24, b"\0")
+    words = sum(struct.unpack("<14H", body)) + struct.unpack("<H", key)[0]
+    return body + struct.pack("<H", -words & 0xFFFF) + key
+
+
+def boot_catalog_entry(rba: int, count: int = 4, media: int = 0, indicator: int = 0x88,
+                       segment: int = 0, system_type: int = 0, criteria: bytes = b"") -> bytes:
+    """Initial/Default Entry (§2.2) or Section Entry (§2.4); ``criteria`` is byte 12 onwards
+    (selection criteria type, then the criteria)."""
+    return (struct.pack("<BBHBxHI", indicator, media, segment, system_type, count, rba)
+            + _pad(criteria, 20, b"\0"))
+
+
+def section_header(count: int, platform: int = 0xEF, final: bool = True, id_string: bytes = b"") -> bytes:
+    """Section Header Entry (§2.3): 0x90 more headers follow, 0x91 the last one."""
+    return struct.pack("<BBH", 0x91 if final else 0x90, platform, count) + _pad(id_string, 28, b"\0")
+
+
+def section_extension(criteria: bytes, more: bool = False) -> bytes:
+    """Section Entry Extension (§2.5): 0x44, bit 5 of byte 1 when another one follows."""
+    return bytes([0x44, 0x20 if more else 0]) + _pad(criteria, 30, b"\0")
