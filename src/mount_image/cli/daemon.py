@@ -1,7 +1,11 @@
 """The per-mount daemon: forks only after the image opened cleanly, so errors reach the terminal.
 
 The parent waits on a pipe until the child's FUSE session is initialised (the mount is then
-ready) or has failed, and exits with the matching status.
+ready) or has failed, and exits with the matching status. The detached daemon logs to syslog
+(the journal reads /dev/log); with ``-f`` it stays in the foreground and logs to stderr. When
+NOTIFY_SOCKET is set (a systemd Type=notify unit) it sends READY=1 once the mount answers and
+STOPPING=1 when it ends. SIGTERM, SIGINT and SIGHUP are libfuse's: they end the session, the
+mountpoint is unmounted, and the daemon exits 0.
 """
 
 from __future__ import annotations
@@ -9,17 +13,22 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import socket
 import sys
 import threading
 from typing import Callable
 
-from . import mounts
+from . import mounts, sdnotify
 from .messages import EXIT_FAILURE, EXIT_OK, error
 from .opening import Opened
 from .options import MountOptions
 
 ATTR_TIMEOUT = 86400.0   # the image never changes while mounted: let the kernel cache
 READY = b"\0ready\n"
+SYSLOG_SOCKET = "/dev/log"
+# fuse_main_real()'s status when its loop ended with an error, which includes being stopped by
+# a signal (libfuse 3 stores the signal as the session's error): after a good mount, a clean stop.
+FUSE_LOOP_ENDED = 8
 # libfuse 3.14 prints this on every multithreaded start; it means nothing to a user.
 LIBFUSE_NOISE = (b"Ignoring invalid max threads value",)
 
@@ -32,6 +41,9 @@ def fuse_options(image: str, options: MountOptions) -> dict:
         "negative_timeout": ATTR_TIMEOUT, "use_ino": True, "max_threads": 16,
     }
     kwargs.update(options.fuse)
+    # Whatever fstab or mount.fuse3 passed (it appends dev,suid): an image is never a source of
+    # device nodes or set-id programs, and never written.
+    kwargs.update({"ro": True, "nodev": True, "nosuid": True})
     return kwargs
 
 
@@ -50,12 +62,20 @@ def _serve(opened: Opened, image: str, mountpoint: str, options: MountOptions,
     from ..fuse.binding import FUSE  # imported here: loading libfuse is the slow part of start-up
     from ..fuse.operations import ViewOperations
 
+    log = logging.getLogger("mount_image.daemon")
+    sources = opened.disc.sources
+    started = threading.Event()
+    operations: ViewOperations
+
     def settle() -> None:
         # The stat waits until the kernel has our INIT reply, which also resets the read-ahead;
         # only then is it raised and the mount announced as ready.
         os.stat(mountpoint)
         mounts.raise_read_ahead(mountpoint)
-        mounts.write_state(mountpoint, image, opened.view.name)
+        mounts.write_state(mountpoint, image, opened.view.name, sources)
+        log.info("mounted %s on %s (%s view)", image, mountpoint, opened.view.name)
+        sdnotify.ready(f"{image} mounted on {mountpoint}")
+        started.set()
         on_ready()
 
     def ready() -> None:
@@ -63,12 +83,49 @@ def _serve(opened: Opened, image: str, mountpoint: str, options: MountOptions,
         # would deadlock, so the rest happens on a thread.
         threading.Thread(target=settle, daemon=True).start()
 
+    def forget(source: object, reason: str) -> None:
+        # Reads may be in flight on this thread: the kernel's cache is dropped from another one.
+        name = getattr(source, "path", image)
+        mounts.mark_stale(mountpoint, f"{name}: {reason}")
+        sdnotify.notify(f"STATUS=stale: {name} {reason}; reads fail with EIO")
+        threading.Thread(target=operations.drop_cached_data, daemon=True).start()
+
+    for source in sources:
+        watch = getattr(source, "watch", None)
+        if watch is not None:
+            watch(forget)
+    operations = ViewOperations(opened.view, ready, trace=options.debug)
     try:
-        FUSE(ViewOperations(opened.view, ready), mountpoint, foreground=True,
-             nothreads=False, debug=options.debug, **fuse_options(image, options))
+        FUSE(operations, mountpoint, foreground=True, nothreads=False,
+             **fuse_options(image, options))
+    except RuntimeError as exc:
+        if not (started.is_set() and exc.args == (FUSE_LOOP_ENDED,)
+                and not mounts.is_mountpoint(mountpoint)):
+            raise
     finally:
         mounts.remove_state(mountpoint)
         opened.close()
+    log.info("unmounted %s", mountpoint)
+    sdnotify.stopping(f"unmounted {mountpoint}")
+
+
+class _SysLogHandler(logging.handlers.SysLogHandler):
+    """Never prints "--- Logging error ---" when syslog goes away: a daemon has nowhere to say it."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+
+def _syslog_handler() -> logging.Handler:
+    """Syslog on /dev/log (journald listens there too); a quiet NullHandler when nothing listens."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
+            probe.connect(SYSLOG_SOCKET)   # SysLogHandler itself ignores a failed connect
+    except OSError:
+        return logging.NullHandler()
+    handler = _SysLogHandler(address=SYSLOG_SOCKET, facility=logging.handlers.SysLogHandler.LOG_DAEMON)
+    handler.setFormatter(logging.Formatter("mount-image[%(process)d]: %(message)s"))
+    return handler
 
 
 def _setup_logging(foreground: bool, debug: bool) -> None:
@@ -77,11 +134,8 @@ def _setup_logging(foreground: bool, debug: bool) -> None:
     if foreground:
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("mount-image: %(levelname)s: %(message)s"))
-    elif os.path.exists("/dev/log"):
-        handler = logging.handlers.SysLogHandler(address="/dev/log")
-        handler.setFormatter(logging.Formatter(f"mount-image[{os.getpid()}]: %(message)s"))
     else:
-        handler = logging.NullHandler()
+        handler = _syslog_handler()
     root.handlers[:] = [handler]
     logging.getLogger("mfusepy").setLevel(logging.WARNING)
 

@@ -1,4 +1,9 @@
-"""Our mounts as the kernel lists them in /proc/self/mountinfo, plus the daemon's state file."""
+"""Our mounts as the kernel lists them in /proc/self/mountinfo, plus the daemon's state file.
+
+The state file also records which files the mount reads (device, inode, size, mtime), so
+``list`` can mark a mount stale when its image was deleted, replaced or changed since, whether
+or not the daemon has noticed yet; the daemon writes the reason there when it notices first.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 FSTYPE = "fuse.mount-image"
 SUBTYPE = "mount-image"
@@ -19,6 +25,11 @@ class MountRecord:
     device: str          # "major:minor" of the FUSE connection
     view: str
     pid: int | None
+    stale: str | None = None     # why the image behind the mount is gone, or None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"image": self.image, "mountpoint": self.mountpoint, "view": self.view,
+                "pid": self.pid, "stale": self.stale is not None, "stale_reason": self.stale}
 
 
 def _unescape(field: str) -> str:
@@ -58,15 +69,56 @@ def _state_path(mountpoint: str) -> str:
     return os.path.join(state_dir(), mountpoint.strip("/").replace("/", "-") + ".json")
 
 
-def write_state(mountpoint: str, image: str, view: str) -> None:
-    """Record the view and daemon pid of a mount; ``mountpoint`` is already absolute and real."""
+def file_identity(source: Any) -> dict[str, Any]:
+    """What a FileSource saw when it opened its file (io/source.py keeps these)."""
+    return {"path": getattr(source, "path", None) or os.path.abspath(source.name), "dev": source.device, "ino": source.inode,
+            "size": source.size, "mtime_ns": getattr(source, "mtime_ns", None),
+            "block_device": getattr(source, "is_block_device", False)}
+
+
+def write_state(mountpoint: str, image: str, view: str, sources: Iterable[Any] = (),
+                stale: str | None = None) -> None:
+    """Record the view, daemon pid and image files of a mount; ``mountpoint`` is absolute and real."""
+    files = [file_identity(s) for s in sources if hasattr(s, "inode")]
     try:
         os.makedirs(state_dir(), mode=0o700, exist_ok=True)
-        with open(_state_path(mountpoint), "w", encoding="utf-8") as f:
+        path = _state_path(mountpoint)
+        with open(path + ".new", "w", encoding="utf-8") as f:
             json.dump({"image": image, "mountpoint": mountpoint, "view": view,
-                       "pid": os.getpid()}, f)
+                       "pid": os.getpid(), "files": files, "stale": stale}, f)
+        os.replace(path + ".new", path)   # `list` never reads half a file
     except OSError:
         pass  # the state file only adds detail to `list`; the mount works without it
+
+
+def mark_stale(mountpoint: str, reason: str) -> None:
+    """The daemon noticed its image went away: say so in the state file."""
+    try:
+        with open(_state_path(mountpoint), encoding="utf-8") as f:
+            state = json.load(f)
+        state["stale"] = reason
+        with open(_state_path(mountpoint) + ".new", "w", encoding="utf-8") as f:
+            json.dump(state, f)
+        os.replace(_state_path(mountpoint) + ".new", _state_path(mountpoint))
+    except (OSError, ValueError):
+        pass
+
+
+def stale_reason(files: list[dict[str, Any]]) -> str | None:
+    """Compare the files a mount opened with what their paths hold now (one stat each)."""
+    for f in files:
+        path = f.get("path", "?")
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return f"{path}: deleted"
+        except OSError as exc:
+            return f"{path}: {exc.strerror or exc}"
+        if (st.st_dev, st.st_ino) != (f.get("dev"), f.get("ino")):
+            return f"{path}: replaced by another file"
+        if not f.get("block_device") and (st.st_size, st.st_mtime_ns) != (f.get("size"), f.get("mtime_ns")):
+            return f"{path}: modified"
+    return None
 
 
 def remove_state(mountpoint: str) -> None:
@@ -81,14 +133,15 @@ def our_mounts() -> list[MountRecord]:
     for mp, fstype, source, dev in _mountinfo():
         if fstype != FSTYPE:
             continue
-        view, pid = "files", None
+        view, pid, stale = "files", None, None
         try:
             with open(_state_path(mp), encoding="utf-8") as f:
                 state = json.load(f)
             view, pid = state.get("view", view), state.get("pid")
-        except (OSError, ValueError):
+            stale = state.get("stale") or stale_reason(state.get("files") or [])
+        except (OSError, ValueError, AttributeError):
             pass
-        records.append(MountRecord(source, mp, fstype, dev, view, pid))
+        records.append(MountRecord(source, mp, fstype, dev, view, pid, stale))
     return records
 
 

@@ -3,6 +3,10 @@
 Every exception becomes an errno: POSIX ones map through ``exc.errno``, damage
 (CorruptDataError) is EIO with one log line, anything else is our bug, logged with its
 traceback, EIO to the caller, and the daemon keeps serving.
+
+With ``-o debug`` every request is traced at debug level: operation, path, result or errno.
+When the image goes stale (io/source.py), the kernel's cached pages of every file opened so far
+are dropped, so later reads reach us and fail with EIO instead of returning old data.
 """
 
 from __future__ import annotations
@@ -11,40 +15,84 @@ import errno
 import functools
 import logging
 import os
+import ctypes
 import threading
 from typing import Any, Callable
 
 from ..errors import CorruptDataError, MountImageError, UnsupportedError
+from . import binding
 from .binding import FuseOSError, Operations
 
 log = logging.getLogger("mount_image.fuse")
 
 ENOATTR = getattr(errno, "ENODATA", 61)
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+MAX_REMEMBERED_PATHS = 100_000   # files whose cached pages a stale image must drop
+
+
+def _describe_args(op: str, args: tuple) -> str:
+    path = str(args[0]) if args else ""
+    if op == "read" and len(args) >= 3:
+        return f"{path} {args[1]}@{args[2]}"
+    if op in ("getxattr", "access", "open") and len(args) >= 2:
+        return f"{path} {args[1]}"
+    return path
+
+
+def _describe_result(op: str, result: Any) -> str:
+    if op == "read":
+        return f"{len(result)} bytes"
+    if op == "readdir":
+        return f"{len(result)} entries"
+    if op == "getattr":
+        return f"mode {result.get('st_mode', 0):o} size {result.get('st_size', 0)}"
+    if op in ("open", "opendir"):
+        return f"fh {result}"
+    text = repr(result)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _trace(op: str, args: tuple, outcome: str) -> None:
+    log.debug("%s %s -> %s", op, _describe_args(op, args), outcome)
 
 
 def _errno_boundary(func: Callable) -> Callable:
+    op = func.__name__
+
     @functools.wraps(func)
     def wrapper(self: ViewOperations, *args: Any) -> Any:
+        if not self.trace:
+            return _answer(self, func, args)
         try:
-            return func(self, *args)
-        except FuseOSError:
+            result = _answer(self, func, args)
+        except FuseOSError as exc:
+            _trace(op, args, errno.errorcode.get(exc.errno, str(exc.errno)))
             raise
-        except OSError as exc:
-            raise FuseOSError(exc.errno or errno.EIO) from None
-        except CorruptDataError as exc:
-            self.report(func.__name__, args, f"damaged: {exc}")
-            raise FuseOSError(errno.EIO) from None
-        except UnsupportedError as exc:
-            self.report(func.__name__, args, str(exc))
-            raise FuseOSError(errno.EOPNOTSUPP) from None
-        except MountImageError as exc:
-            self.report(func.__name__, args, str(exc))
-            raise FuseOSError(errno.EIO) from None
-        except Exception:
-            log.exception("bug in %s%r", func.__name__, args)
-            raise FuseOSError(errno.EIO) from None
+        _trace(op, args, _describe_result(op, result))
+        return result
     return wrapper
+
+
+def _answer(self: ViewOperations, func: Callable, args: tuple) -> Any:
+    """Run one operation; every exception leaves as a FuseOSError with an errno."""
+    try:
+        return func(self, *args)
+    except FuseOSError:
+        raise
+    except OSError as exc:
+        raise FuseOSError(exc.errno or errno.EIO) from None
+    except CorruptDataError as exc:
+        self.report(func.__name__, args, f"damaged: {exc}")
+        raise FuseOSError(errno.EIO) from None
+    except UnsupportedError as exc:
+        self.report(func.__name__, args, str(exc))
+        raise FuseOSError(errno.EOPNOTSUPP) from None
+    except MountImageError as exc:
+        self.report(func.__name__, args, str(exc))
+        raise FuseOSError(errno.EIO) from None
+    except Exception:
+        log.exception("bug in %s%r", func.__name__, args)
+        raise FuseOSError(errno.EIO) from None
 
 
 class ViewOperations(Operations):
@@ -52,9 +100,13 @@ class ViewOperations(Operations):
 
     use_ns = True
 
-    def __init__(self, view: Any, on_ready: Callable[[], None] | None = None) -> None:
+    def __init__(self, view: Any, on_ready: Callable[[], None] | None = None,
+                 trace: bool = False) -> None:
         self.view = view
+        self.trace = trace
         self._on_ready = on_ready
+        self._fuse: int | None = None        # libfuse's struct fuse *, known from init on
+        self._opened: set[str] = set()
         self._handles: dict[int, Any] = {}
         self._listings: dict[int, list | None] = {}
         self._next_handle = 1
@@ -77,8 +129,27 @@ class ViewOperations(Operations):
         return fh
 
     def init(self, path: str) -> None:
+        self._fuse = _current_fuse()
         if self._on_ready is not None:
             self._on_ready()
+
+    def drop_cached_data(self) -> int:
+        """Make the kernel forget the pages and attributes of every file opened so far.
+
+        For a stale image: with kernel_cache, pages read before would otherwise still be served.
+        Call it from a thread of its own, never from inside a request (the kernel may wait on
+        the very request that asks). Returns how many files were invalidated.
+        """
+        if self._fuse is None:
+            return 0
+        with self._lock:
+            paths = list(self._opened)
+        done = 0
+        for path in paths:
+            if _invalidate_path(self._fuse, path) == 0:
+                done += 1
+        log.debug("dropped the kernel's cached data of %d of %d opened files", done, len(paths))
+        return done
 
     @_errno_boundary
     def getattr(self, path: str, fh: int | None = None) -> dict[str, int]:
@@ -110,6 +181,7 @@ class ViewOperations(Operations):
                 self._listings[fh] = items
         return items
 
+    @_errno_boundary
     def releasedir(self, path: str, fh: int) -> int:
         self._listings.pop(fh, None)
         return 0
@@ -121,6 +193,8 @@ class ViewOperations(Operations):
         entry = self.view.resolve(path)
         if self.view.is_dir(entry):
             raise FuseOSError(errno.EISDIR)
+        if len(self._opened) < MAX_REMEMBERED_PATHS:
+            self._opened.add(path)
         return self._new_handle(self._handles, entry)
 
     @_errno_boundary
@@ -130,6 +204,7 @@ class ViewOperations(Operations):
             entry = self.view.resolve(path)
         return self.view.read(entry, offset, size)
 
+    @_errno_boundary
     def release(self, path: str, fh: int) -> int:
         self._handles.pop(fh, None)
         return 0
@@ -166,3 +241,22 @@ class ViewOperations(Operations):
 
     chmod = chown = create = link = mkdir = mknod = rename = rmdir = _read_only
     setxattr = removexattr = symlink = truncate = unlink = utimens = write = _read_only
+
+
+# libfuse calls binding.py does not wrap yet (both in libfuse 3.1+; the binding loaded the library).
+def _current_fuse() -> int | None:
+    """The struct fuse * of the session answering the current request (valid inside init)."""
+    try:
+        return binding._fuse._libfuse.fuse_get_context().contents.fuse  # noqa: SLF001
+    except (AttributeError, ValueError):
+        return None
+
+
+def _invalidate_path(fuse: int, path: str) -> int:
+    try:
+        func = binding._fuse._libfuse.fuse_invalidate_path  # noqa: SLF001
+    except AttributeError:  # libfuse2 has no such call
+        return -errno.ENOSYS
+    func.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    func.restype = ctypes.c_int
+    return func(ctypes.c_void_p(fuse), os.fsencode(path))

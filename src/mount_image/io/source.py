@@ -71,6 +71,7 @@ class FileSource:
         self.inode = st.st_ino
         self.mtime_ns = st.st_mtime_ns
         self.is_block_device = stat.S_ISBLK(st.st_mode)
+        self.path = os.path.abspath(path)      # checked later: the daemon's cwd becomes /
         self.stale: str | None = None          # why reads now fail, once the image went away
         self._next_check = math.inf            # no checks until watch()
         self._on_stale: Callable[[FileSource, str], None] | None = None
@@ -122,7 +123,7 @@ class FileSource:
 
         self._on_stale = on_stale
         self._next_check = time.monotonic() + STALE_CHECK_SECONDS
-        inotify_watch(self.name, self.check)
+        inotify_watch(self.path, self.check)
 
     def check(self) -> str | None:
         """Compare the path with the file opened; the reason the image is stale, or None."""
@@ -135,7 +136,7 @@ class FileSource:
 
     def _changed(self) -> str | None:
         try:
-            st = os.stat(self.name)
+            st = os.stat(self.path)
         except FileNotFoundError:
             return "it was deleted"
         except OSError as exc:
@@ -162,12 +163,12 @@ class FileSource:
                 return
             self.stale = reason
         log.error("%s: image is stale, %s; reads now fail with EIO until it is unmounted",
-                  self.name, reason)
+                  self.path, reason)
         if self._on_stale is not None:
             self._on_stale(self, reason)
 
     def _stale_error(self) -> OSError:
-        return OSError(errno.EIO, f"{self.name}: image is stale ({self.stale})")
+        return OSError(errno.EIO, f"{self.path}: image is stale ({self.stale})")
 
     def fileno(self) -> int:
         return self._fd

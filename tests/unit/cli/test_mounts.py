@@ -88,8 +88,55 @@ def test_state_file_round_trip(fake_mountinfo, tmp_path: Path) -> None:
     path = tmp_path / "mount-image" / "mnt-my disc.json"
     state = json.loads(path.read_text())
     assert state == {"image": "/home/u/a b.iso", "mountpoint": "/mnt/my disc", "view": "tracks",
-                     "pid": os.getpid()}
+                     "pid": os.getpid(), "files": [], "stale": None}
     assert oct(os.stat(path.parent).st_mode & 0o777) == oct(0o700)
     mounts.remove_state("/mnt/my disc")
     assert not path.exists()
     mounts.remove_state("/mnt/my disc")                 # already gone: no error
+
+
+def _mounted_state(tmp_path: Path, image: Path) -> None:
+    """The state a daemon writes for /mnt/my disc serving ``image`` (a real FileSource)."""
+    from mount_image.io.source import FileSource
+    source = FileSource(str(image))
+    try:
+        mounts.write_state("/mnt/my disc", str(image), "files", [source])
+    finally:
+        source.close()
+
+
+def _record(name: str = "/mnt/my disc") -> mounts.MountRecord:
+    return next(r for r in mounts.our_mounts() if r.mountpoint == name)
+
+
+@pytest.mark.parametrize("change", ["none", "deleted", "replaced", "modified"])
+def test_list_marks_stale_images(fake_mountinfo, tmp_path: Path, change: str) -> None:
+    """`list` compares the files the daemon opened with what their paths hold now."""
+    image = tmp_path / "a.iso"
+    image.write_bytes(b"\0" * 4096)
+    _mounted_state(tmp_path, image)
+    if change == "deleted":
+        image.unlink()
+    elif change == "replaced":
+        (tmp_path / "b.iso").write_bytes(b"\0" * 4096)
+        os.replace(tmp_path / "b.iso", image)
+    elif change == "modified":
+        with open(image, "ab") as f:
+            f.write(b"more")
+    record = _record()
+    if change == "none":
+        assert record.stale is None
+        assert record.as_json()["stale"] is False
+    else:
+        assert record.stale == f"{image}: {'replaced by another file' if change == 'replaced' else change}"
+        assert record.as_json()["stale"] is True
+        assert record.as_json()["stale_reason"] == record.stale
+
+
+def test_daemon_reason_wins(fake_mountinfo, tmp_path: Path) -> None:
+    """A reason the daemon wrote (e.g. its device returned EIO) is shown even if the path looks fine."""
+    image = tmp_path / "a.iso"
+    image.write_bytes(b"\0" * 4096)
+    _mounted_state(tmp_path, image)
+    mounts.mark_stale("/mnt/my disc", f"{image}: its device is gone (Input/output error)")
+    assert _record().stale == f"{image}: its device is gone (Input/output error)"
