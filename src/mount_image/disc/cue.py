@@ -6,14 +6,31 @@ multi-session discs (redump, ImgBurn) and one FILE per track. INDEX times count 
 start of their FILE; disc LBAs put the first FILE at LBA 0 and each further FILE right after the
 previous one, plus PREGAP/POSTGAP silence, which is not stored.
 
+Sessions: on a multi-session disc each session after the first begins after the previous one's
+lead-out, its own lead-in and the 150-sector pregap of its first track, none of which an image
+stores (Orange Book / ECMA-130 §20-22 lead-in and lead-out areas; MMC "first track of a session
+starts 2 s after the lead-in"): 6750 + 4500 + 150 = 11400 sectors after session 1, 2250 + 4500
++ 150 = 6900 after later ones. DiscImageCreator (and redump, whose sheets come from it) writes
+the lengths in a sheet of one FILE per track: ``REM LEAD-OUT mm:ss:ff`` (the previous session's
+lead-out, before ``REM SESSION nn``), ``REM LEAD-IN`` and ``REM PREGAP`` after it; they replace
+the defaults. In a sheet of one FILE for the whole disc it writes ``REM LEAD-OUT`` as the
+position where session 1 ends instead, so there (the session starts inside the FILE of the one
+before) the line is not a length and the defaults hold. The part of the pregap the sheet places
+itself (a stored INDEX 00, a PREGAP command) is not added twice. The lines stay in the remarks.
+
 A FILE name is looked up in the cue's folder only: as written, then ignoring case; a name that
 is absolute or leaves the folder is looked up by its base name; a single-FILE sheet whose file is
 missing falls back to ``<cue stem>.bin`` as libcdio does. Only WAVE headers are read, never
 track data.
+
+``CDTEXTFILE "x.cdt"`` names raw CD-TEXT packs (cdtext.py decodes them), found by the same rule
+as FILE; its fields fill in what the sheet's own TITLE/PERFORMER/... lines do not give. A
+missing or damaged .cdt is logged and ignored: it is metadata, the disc mounts without it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
 import re
@@ -22,11 +39,19 @@ from dataclasses import dataclass, field
 from ..binary import u16le, u32le
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
+from . import cdtext as cdtext_packs
 from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import Msf
 
-MAX_CUE_BYTES = 1 << 20          # a cue sheet of 99 tracks is a few KiB
+log = logging.getLogger(__name__)
+
+MAX_CUE_BYTES = 1 << 20
+LEAD_OUT_FIRST = 6750            # lead-out after session 1: 90 s (Orange Book, multi-session)
+LEAD_OUT_LATER = 2250            # lead-out after later sessions: 30 s
+LEAD_IN = 4500                   # lead-in of a session after the first: 60 s
+SESSION_PREGAP = 150             # pregap of a session's first track: 2 s
+MAX_CDT_BYTES = 8 * 256 * 18 + 4  # 8 blocks of 256 packs, plus a READ TOC header          # a cue sheet of 99 tracks is a few KiB
 MAX_WAVE_CHUNKS = 64             # RIFF chunks walked before the 'data' chunk
 CD_AUDIO_FORMAT = (2, 44100, 16)  # channels, sample rate, bits per sample
 
@@ -85,11 +110,22 @@ class _File:
 
 
 @dataclass(slots=True)
+class _Gap:
+    """What a sheet says of the unstored area before a session (None: not given, use defaults)."""
+
+    lead_out: int | None = None     # of the session before
+    lead_in: int | None = None
+    pregap: int | None = None
+
+
+@dataclass(slots=True)
 class _Sheet:
     files: list[_File] = field(default_factory=list)
     catalog: str | None = None
     cdtext: list[tuple[str, str]] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
+    cdtextfile: _File | None = None
+    gaps: dict[int, _Gap] = field(default_factory=dict)   # session number -> its REM lines
 
 
 def parse_cue(path: str) -> Disc:
@@ -102,6 +138,11 @@ def parse_cue(path: str) -> Disc:
         for source in sources.values():
             source.close()
         raise
+    disc_text = tuple(sheet.cdtext)
+    if sheet.cdtextfile is not None:
+        packs = _cdtext_file(path, sheet.cdtextfile)
+        disc_text = _merge(disc_text, packs.disc)
+        tracks = [_with_cdtext(t, _merge(t.cdtext, packs.track(t.number))) for t in tracks]
     sessions = []
     for track in tracks:
         if sessions and sessions[-1][0] == track.session:
@@ -114,7 +155,7 @@ def parse_cue(path: str) -> Disc:
         sessions=tuple(Session(number, tuple(ts)) for number, ts in sessions),
         sources=tuple(sources.values()),
         catalog=sheet.catalog,
-        cdtext=tuple(sheet.cdtext),
+        cdtext=disc_text,
         remarks=tuple(sheet.remarks),
     )
 
@@ -132,6 +173,7 @@ class _Parser:
         self.track: _Track | None = None
         self.session = 1
         self.session_seen = False
+        self.pending_lead_out: int | None = None
         self.line = 0
 
     def fail(self, msg: str, line: int | None = None) -> ImageFormatError:
@@ -183,7 +225,19 @@ class _Parser:
             if number < self.session or (number == self.session and self.session_seen):
                 raise self.fail(f"REM SESSION {number} after session {self.session}: sessions out of order")
             self.session, self.session_seen = number, True
+            if self.pending_lead_out is not None:
+                self.sheet.gaps.setdefault(number, _Gap()).lead_out = self.pending_lead_out
+                self.pending_lead_out = None
             return
+        if words and words[0].upper() in ("LEAD-OUT", "LEAD-IN", "PREGAP") and len(words) == 2:
+            length = self.msf(words[1], f"REM {words[0].upper()}").frames
+            kind = words[0].upper()
+            if kind == "LEAD-OUT":    # written before the REM SESSION of the next session
+                self.pending_lead_out = length
+            elif kind == "LEAD-IN":
+                self.sheet.gaps.setdefault(self.session, _Gap()).lead_in = length
+            else:
+                self.sheet.gaps.setdefault(self.session, _Gap()).pregap = length
         (self.track.remarks if self.track else self.sheet.remarks).append(rest)
 
     def do_file(self, rest: str) -> None:
@@ -306,7 +360,10 @@ class _Parser:
 
     def do_cdtextfile(self, rest: str) -> None:
         (name,) = self.tokens(rest, 1, "CDTEXTFILE")
-        self.sheet.cdtext.append(("CDTEXTFILE", name))
+        if self.sheet.cdtextfile is not None:
+            raise self.fail("second CDTEXTFILE")
+        self.sheet.cdtextfile = _File(name, "CDTEXT", self.line)
+        self.sheet.remarks.append(f'CDTEXTFILE "{name}"')
 
     def cdtext(self, key: str, rest: str) -> None:
         value = rest[1:-1] if len(rest) >= 2 and rest[0] == rest[-1] == '"' else rest
@@ -326,8 +383,9 @@ def _place(path: str, sheet: _Sheet, sources: dict[str, FileSource]) -> list[Tra
     folder = os.path.dirname(path)
     single = len(sheet.files) == 1
     file_base = 0      # disc LBA of frame 0 of the current FILE, gaps not counted
-    shift = 0          # PREGAP/POSTGAP sectors so far (silence, not stored)
+    shift = 0          # PREGAP/POSTGAP and session gap sectors so far (not stored)
     out: list[Track] = []
+    session = None
     for file in sheet.files:
         found = _resolve(path, folder, file, single)
         source = sources.get(found)
@@ -353,10 +411,21 @@ def _place(path: str, sheet: _Sheet, sources: dict[str, FileSource]) -> list[Tra
             raise ImageFormatError(found, None, f"{expected} sectors expected, file holds {holds}")
         for i, t in enumerate(file.tracks):
             mode, kind, size, subchannel = _MODES[t.mode]
-            shift += t.pregap
             first = t.indexes[0].frames
             i01 = t.frames_of(1)
-            end = file.tracks[i + 1].frames_of(1) if i + 1 < len(file.tracks) else holds
+            unstored = 0       # the unstored pregap of a session's first track
+            if session is not None and t.session != session:
+                lead_out, lead_in, unstored = _session_gap(sheet.gaps.get(t.session), session,
+                                                           t.pregap + i01 - first, whole=i > 0)
+                shift += lead_out + lead_in + unstored
+            session = t.session
+            shift += t.pregap
+            end = holds
+            if i + 1 < len(file.tracks):
+                after = file.tracks[i + 1]
+                # a stored pregap is the end of the track before, except across sessions, where
+                # the lead-out and lead-in lie between them
+                end = after.frames_of(1) if after.session == t.session else after.indexes[0].frames
             out.append(Track(
                 number=t.number,
                 session=t.session,
@@ -367,7 +436,7 @@ def _place(path: str, sheet: _Sheet, sources: dict[str, FileSource]) -> list[Tra
                 source=source,
                 offset=starts[i] + (i01 - first) * size,
                 sector_size=size,
-                pregap=t.pregap + i01 - first,
+                pregap=unstored + t.pregap + i01 - first,
                 subchannel=subchannel,
                 indexes=tuple(Index(x.number, file_base + shift + x.frames) for x in t.indexes),
                 pregap_stored=i01 - first,
@@ -382,6 +451,51 @@ def _place(path: str, sheet: _Sheet, sources: dict[str, FileSource]) -> list[Tra
             shift += t.postgap
         file_base += holds
     return out
+
+
+def _session_gap(gap: _Gap | None, previous: int, placed: int, whole: bool) -> tuple[int, int, int]:
+    """(lead-out, lead-in, unstored pregap) before a session, from the sheet's REM lines or the
+    Orange Book lengths; ``placed`` pregap sectors the sheet gives itself (INDEX 00, PREGAP);
+    ``whole``: the session starts inside the FILE of the one before (REM LEAD-OUT is a position)."""
+    gap = gap or _Gap()
+    lead_out = LEAD_OUT_FIRST if previous == 1 else LEAD_OUT_LATER
+    if gap.lead_out is not None and not whole:
+        lead_out = gap.lead_out
+    lead_in = gap.lead_in if gap.lead_in is not None else LEAD_IN
+    pregap = gap.pregap if gap.pregap is not None else SESSION_PREGAP
+    return lead_out, lead_in, max(0, pregap - placed)
+
+
+def _cdtext_file(path: str, file: _File) -> cdtext_packs.CdText:
+    """The CD-TEXT of a CDTEXTFILE, or nothing (with a log line) when it is missing or bad."""
+    try:
+        found = _resolve(path, os.path.dirname(path), file, single=False)
+        source = FileSource(found)
+    except ImageFormatError as exc:
+        log.warning("%s:%d: CDTEXTFILE ignored: %s", path, file.line, exc)
+        return cdtext_packs.CdText()
+    try:
+        if source.size > MAX_CDT_BYTES:
+            log.warning("%s:%d: CDTEXTFILE \"%s\" of %d bytes is larger than any CD-TEXT (%d); ignored",
+                        path, file.line, file.name, source.size, MAX_CDT_BYTES)
+            return cdtext_packs.CdText()
+        return cdtext_packs.decode(source.pread(0, source.size), found)
+    finally:
+        source.close()
+
+
+def _merge(given: tuple[tuple[str, str], ...], packs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The sheet's own fields, then those of the packs whose keys the sheet does not give."""
+    keys = {key for key, _ in given}
+    return given + tuple((key, value) for key, value in packs if key not in keys)
+
+
+def _with_cdtext(track: Track, fields: tuple[tuple[str, str], ...]) -> Track:
+    if fields == track.cdtext:
+        return track
+    values = {name: getattr(track, name) for name in Track.__slots__}
+    values["cdtext"] = fields
+    return Track(**values)
 
 
 def _resolve(path: str, folder: str, file: _File, single: bool) -> str:

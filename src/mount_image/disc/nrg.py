@@ -8,7 +8,8 @@ where that list starts: ``NER5`` + 8-byte offset in the last 12 bytes (version 2
 
 Chunks used: CUEX/CUES (index points), DAOX/DAOI (disc-at-once: per-track sector size, mode and
 byte offsets), ETN2/ETNF (track-at-once: per-track offset, size, mode, start), SINF (tracks per
-session), MTYP (media type), CDTX (CD-TEXT packs, kept raw), END! (end of the list). The walk is
+session), MTYP (media type), CDTX (CD-TEXT packs, decoded by cdtext.py into the disc's and
+tracks' fields), END! (end of the list). The walk is
 capped (MAX_CHUNKS) and every offset and size is checked against the file before use. Only the
 chunk list is read, never track data.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from ..binary import bcd, make_struct
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
+from . import cdtext as cdtext_packs
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 
 # ---- layouts (reverse-engineered: libmirage image-nrg, libcdio image/nrg.h) ------------------
@@ -134,9 +136,20 @@ def parse_nrg(path: str) -> Disc:
         if group:
             sessions.append(Session(number, group))
     remarks = () if chunks.media_type is None else (f"MTYP {chunks.media_type:#x}",)
-    cdtext = (("CDTX", chunks.cdtext.hex()),) if chunks.cdtext else ()
+    text = cdtext_packs.decode(chunks.cdtext, f"{path}: CDTX") if chunks.cdtext else cdtext_packs.CdText()
+    if text.tracks:
+        sessions = [Session(s.number, tuple(_with_cdtext(t, text.track(t.number)) for t in s.tracks))
+                    for s in sessions]
     return Disc(path=path, container="nrg", sessions=tuple(sessions), sources=(source,),
-                catalog=chunks.catalog, cdtext=cdtext, remarks=remarks)
+                catalog=chunks.catalog, cdtext=text.disc, remarks=remarks)
+
+
+def _with_cdtext(track: Track, fields: tuple[tuple[str, str], ...]) -> Track:
+    if not fields:
+        return track
+    values = {name: getattr(track, name) for name in Track.__slots__}
+    values["cdtext"] = fields
+    return Track(**values)
 
 
 def _with_session(track: Track, session: int) -> Track:
