@@ -97,10 +97,23 @@ def probe_content(node: str) -> dict[str, Any]:
         opened.close()
 
 
-def _mounted_from(number: blockdevs.DeviceNumber, backing: dict[str, list[blockdevs.DeviceNumber]],
+def _mounted_from(number: blockdevs.DeviceNumber, holders: dict[str, list[blockdevs.DeviceNumber]],
                   records: list[mounts.MountRecord]) -> list[dict[str, str]]:
     return [{"mountpoint": r.mountpoint, "image": r.image} for r in records
-            if number in backing.get(r.mountpoint, ())]
+            if number in holders.get(r.mountpoint, ())]
+
+
+def _holders(image: str) -> list[blockdevs.DeviceNumber]:
+    """The device an image is on (itself for a /dev node) and, for a partition, its disk; not the
+    devices further below (the disk under a loop device's backing file), which would list every
+    system disk as "holding" the images in /tmp."""
+    chain = blockdevs.depends_on(image)
+    if not chain:
+        return []
+    first = blockdevs.sys_path(chain[0])
+    if first and blockdevs.kind(first) == "partition" and len(chain) > 1:
+        return chain[:2]
+    return chain[:1]
 
 
 def list_drives(show_all: bool = False) -> tuple[list[DriveInfo], bool]:
@@ -108,7 +121,7 @@ def list_drives(show_all: bool = False) -> tuple[list[DriveInfo], bool]:
     context = udev_context()
     with_udev = has_udev_database()
     records = mounts.our_mounts()
-    backing = {r.mountpoint: blockdevs.depends_on(r.image) for r in records}
+    holders = {r.mountpoint: _holders(r.image) for r in records}
     found = []
     for device in context.list_devices(subsystem="block"):
         node = device.device_node
@@ -129,8 +142,9 @@ def list_drives(show_all: bool = False) -> tuple[list[DriveInfo], bool]:
         if worth_probing:
             info.content = probe_content(node)
         readable = bool(info.content and info.content["readable"]) or fs_type in READABLE_FS
-        if optical or readable or show_all:
-            info.mounted = _mounted_from(number, backing, records)
+        info.mounted = _mounted_from(number, holders, records)
+        # Listed: drives, devices we can read, and devices holding an image file we mounted.
+        if optical or readable or info.mounted or show_all:
             found.append(info)
     return found, with_udev
 

@@ -206,12 +206,10 @@ def _loop(monitor: Any, watcher: Watcher) -> None:
     while True:
         device = monitor.poll(timeout=REFRESH_SECONDS)
         if device is not None:
-            event = DeviceEvent.from_udev(device)
-            # A mount made a moment ago is learnt now; a removed device is matched from the
-            # table, which knew it while it was there.
-            if event.action != "remove":
-                watcher.refresh()
-            watcher.handle(event)
+            # A mount made a moment ago is learnt now; mounts already known keep the devices
+            # learnt while they were there (a removed device can no longer be looked up).
+            watcher.refresh()
+            watcher.handle(DeviceEvent.from_udev(device))
         if device is None or time.monotonic() - last >= REFRESH_SECONDS:
             watcher.refresh()
             last = time.monotonic()

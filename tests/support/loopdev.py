@@ -1,0 +1,63 @@
+"""Loop devices as test block devices: bound with ``losetup -f --show``, always released.
+
+Release checks that the device still reads our file before detaching it: a device the kernel
+already auto-cleared may have been bound again by someone else in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import IN_CI, require_tool
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        if IN_CI:
+            pytest.fail("loop device tests need root (.ci/run runs as root)")
+        pytest.skip("loop devices need root")
+
+
+def backing_file(device: str) -> str | None:
+    try:
+        return Path(f"/sys/block/{os.path.basename(device)}/loop/backing_file").read_text().strip()
+    except OSError:
+        return None
+
+
+def detach(device: str, path: str | os.PathLike) -> None:
+    """Detach ``device`` if it still reads ``path`` (it may be auto-cleared and reused)."""
+    if backing_file(device) == os.path.realpath(path):
+        subprocess.run(["losetup", "-d", device], capture_output=True)
+
+
+def wait_detached(device: str, path: str | os.PathLike, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if backing_file(device) != os.path.realpath(path):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@contextlib.contextmanager
+def loop_device(path: str | os.PathLike, read_only: bool = True) -> Iterator[str]:
+    """``/dev/loopN`` reading ``path``; detached on the way out, whatever happened."""
+    require_root()
+    require_tool("losetup")
+    args = ["losetup", "-f", "--show", *(["-r"] if read_only else []), str(path)]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"losetup failed: {proc.stderr.strip()}")
+    device = proc.stdout.strip()
+    try:
+        yield device
+    finally:
+        detach(device, path)
