@@ -1,0 +1,84 @@
+"""Helpers for the daemon, fstab and systemd tests: a foreground daemon under test control, a
+datagram socket to receive syslog lines or sd_notify messages, and waiting without sleeping
+longer than needed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+from conftest import REPO, is_mounted, kill_daemons, require_tool, unmount
+
+SAMPLE = REPO / "samples" / "sample.iso"
+README = b"This is the sample disc of mount-image."
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 10, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def datagram_socket(path: Path) -> Iterator[socket.socket]:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(10)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def receive_until(sock: socket.socket, needle: bytes, timeout: float = 10) -> list[bytes]:
+    """Every datagram up to and including the first that contains ``needle``."""
+    got: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            data = sock.recv(65536)
+        except TimeoutError:
+            break
+        got.append(data.rstrip(b"\0"))  # Python's SysLogHandler ends each message with a NUL
+        if needle in data:
+            return got
+    raise AssertionError(f"{needle!r} never arrived; got {got!r}")
+
+
+def cli_command(*args: str | os.PathLike) -> list[str]:
+    return [sys.executable, "-m", "mount_image", *map(str, args)]
+
+
+@contextlib.contextmanager
+def foreground(image: str | os.PathLike, mountpoint: Path, *options: str,
+               env: dict[str, str] | None = None, stderr: Path | None = None) -> Iterator[subprocess.Popen]:
+    """``mount-image IMAGE MNT -f OPTIONS`` as a child process; yields once the mount answers."""
+    require_tool("fusermount3")
+    mountpoint.mkdir(parents=True, exist_ok=True)
+    err = open(stderr, "wb") if stderr else subprocess.DEVNULL
+    proc = subprocess.Popen(cli_command(image, mountpoint, "-f", *options), stderr=err,
+                            env=env, stdin=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: is_mounted(mountpoint) or proc.poll() is not None, what="the mount")
+        assert proc.poll() is None, f"the daemon exited with {proc.returncode}"
+        yield proc
+    finally:
+        if proc.poll() is None and is_mounted(mountpoint):
+            unmount(mountpoint)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            kill_daemons(mountpoint)
+            proc.kill()
+            proc.wait()
+        if stderr:
+            err.close()
