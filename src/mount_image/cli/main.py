@@ -19,7 +19,8 @@ from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 from .opening import Opened, open_view
 from .options import VIEWS, MountOptions, parse_options
 
-COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract", "verify", "drives", "dump")
+COMMANDS = ("mount", "unmount", "list", "info", "ls", "extract", "verify", "drives", "dump",
+            "open", "close")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("-o", dest="options", action="append", default=[], metavar="OPTS",
                    help="comma-separated options (see docs/cli.md)")
     _device_parsers(sub)
+    from .desktop import add_parser as desktop_parsers  # open / close: cli/desktop.py
+    desktop_parsers(sub)
     return p
 
 
@@ -402,3 +405,16 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
 
 COMMAND_FUNCS.update({"drives": cmd_drives, "dump": cmd_dump})
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from .desktop import cmd_open as run
+    return run(args)
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    from .desktop import cmd_close as run
+    return run(args)
+
+
+COMMAND_FUNCS.update({"open": cmd_open, "close": cmd_close})

@@ -1,0 +1,162 @@
+"""`mount-image open` / `close`, the double-click action, headless: a recording `xdg-open`
+stand-in on PATH, real mounts read through the mountpoint."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import one_line_error, require_tool, run_cli
+
+XDG_OPEN = """#!/bin/sh
+printf '%s\\n' "$*" >> "{record}"
+"""
+
+
+def is_mounted(path: Path) -> bool:
+    """conftest's check, with mountinfo's octal escapes undone: label folders have spaces."""
+    target = os.path.realpath(path)
+    with open("/proc/self/mountinfo") as f:
+        return any(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4]) == target
+                   for line in f)
+
+
+def make_iso(tmp_path: Path, name: str, label: str) -> tuple[Path, bytes]:
+    require_tool("genisoimage")
+    tree = tmp_path / f"{name}-tree"
+    tree.mkdir()
+    payload = f"payload of {name}\n".encode() * 1000
+    (tree / "readme.txt").write_bytes(payload)
+    iso = tmp_path / f"{name}.iso"
+    subprocess.run(["genisoimage", "-quiet", "-J", "-R", "-V", label, "-o", str(iso), str(tree)],
+                   check=True)
+    return iso, payload
+
+
+@pytest.fixture
+def desktop(tmp_path: Path):
+    """An environment like a desktop session's: PATH with the xdg-open stand-in, an empty
+    config folder, no session bus (notifications are tested in test_desktop_notify.py)."""
+    require_tool("fusermount3")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "xdg-open.log"
+    stand_in = bin_dir / "xdg-open"
+    stand_in.write_text(XDG_OPEN.format(record=record))
+    stand_in.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "MOUNT_IMAGE_"))}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_RUNTIME_DIR=str(tmp_path / "runtime"))
+    discs = tmp_path / "discs"
+    yield env, discs, record
+    if discs.exists():  # a failed test must not leave a mount behind
+        for folder in discs.iterdir():
+            if is_mounted(folder):
+                subprocess.run(["fusermount3", "-uz", str(folder)], capture_output=True)
+
+
+def recorded(record: Path, lines: int) -> list[str]:
+    """The stand-in runs detached: wait for its lines."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if record.exists() and len(record.read_text().splitlines()) >= lines:
+            break
+        time.sleep(0.05)
+    return record.read_text().splitlines() if record.exists() else []
+
+
+def test_open_mounts_under_the_label_and_shows_it(desktop, tmp_path):
+    env, discs, record = desktop
+    iso, payload = make_iso(tmp_path, "one", "My Disc")
+    proc = run_cli("open", iso, "--folder", discs, env=env)
+    assert proc.returncode == 0, proc.stderr
+    folder = discs / "My Disc"
+    assert proc.stdout.strip() == str(folder)
+    assert is_mounted(folder)
+    assert (folder / "readme.txt").read_bytes() == payload
+    assert recorded(record, 1) == [str(folder)]
+
+    # Opening it again (another path to the same file) shows the same folder, mounts nothing new.
+    again = run_cli("open", tmp_path / "." / iso.name, "--folder", discs, env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert recorded(record, 2) == [str(folder), str(folder)]
+    assert sorted(p.name for p in discs.iterdir()) == ["My Disc"]
+    listed = run_cli("list", env=env).stdout
+    assert listed.count(str(folder)) == 1
+
+    closed = run_cli("close", iso, env=env)
+    assert closed.returncode == 0, closed.stderr
+    assert not is_mounted(folder)
+    assert not folder.exists(), "close removes the folder open made"
+
+
+def test_same_label_gets_a_second_folder_and_close_by_folder(desktop, tmp_path):
+    env, discs, record = desktop
+    first, _ = make_iso(tmp_path, "first", "SAME")
+    second, payload = make_iso(tmp_path, "second", "SAME")
+    (discs / "SAME 2").mkdir(parents=True)          # the user's own folder: never used or removed
+    (discs / "SAME 2" / "notes").write_text("mine")
+    assert run_cli("open", first, "--folder", discs, env=env).returncode == 0
+    proc = run_cli("open", second, "--folder", discs, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(discs / "SAME 3")
+    assert (discs / "SAME 3" / "readme.txt").read_bytes() == payload
+    assert recorded(record, 2) == [str(discs / "SAME"), str(discs / "SAME 3")]
+
+    for folder in ("SAME", "SAME 3"):
+        closed = run_cli("close", discs / folder, env=env)
+        assert closed.returncode == 0, closed.stderr
+        assert not is_mounted(discs / folder)
+    assert sorted(p.name for p in discs.iterdir()) == ["SAME 2"]
+    assert (discs / "SAME 2" / "notes").read_text() == "mine"
+
+
+@pytest.mark.parametrize("how", ["flag", "environment", "config"])
+def test_browsing_can_be_turned_off(desktop, tmp_path, how):
+    env, discs, record = desktop
+    iso, payload = make_iso(tmp_path, "quiet", "QUIET")
+    extra: list[str] = []
+    if how == "flag":
+        extra = ["--no-browse"]
+    elif how == "environment":
+        env["MOUNT_IMAGE_BROWSE"] = "no"
+    else:
+        config = Path(env["XDG_CONFIG_HOME"]) / "mount-image" / "desktop.conf"
+        config.parent.mkdir(parents=True)
+        config.write_text(f"[desktop]\nbrowse = no\nfolder = {discs}\n")
+    args = ["open", iso, *extra] + ([] if how == "config" else ["--folder", discs])
+    proc = run_cli(*args, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (discs / "QUIET" / "readme.txt").read_bytes() == payload
+    time.sleep(0.3)  # time for a stray xdg-open to have written, were one started
+    assert not record.exists()
+    assert run_cli("close", iso, env=env).returncode == 0
+    assert not (discs / "QUIET").exists()
+
+
+def test_open_refuses_a_file_that_is_not_an_image(desktop, tmp_path):
+    env, discs, record = desktop
+    bogus = tmp_path / "letter.iso"
+    bogus.write_bytes(b"Dear reader,\n" * 4000)
+    proc = run_cli("open", bogus, "--folder", discs, env=env)
+    assert proc.returncode == 2
+    assert one_line_error(proc).startswith(str(bogus))
+    assert not discs.exists() or list(discs.iterdir()) == []
+    assert not record.exists()
+    assert str(bogus) not in run_cli("list", env=env).stdout
+
+
+def test_close_of_something_not_open(desktop, tmp_path):
+    env, discs, _ = desktop
+    iso, _ = make_iso(tmp_path, "idle", "IDLE")
+    proc = run_cli("close", iso, env=env)
+    assert proc.returncode == 1
+    assert one_line_error(proc) == f"{iso}: not mounted"
+    proc = run_cli("close", tmp_path, env=env)
+    assert proc.returncode == 1
+    assert one_line_error(proc) == f"{tmp_path}: not a mount-image mount"
