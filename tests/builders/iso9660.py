@@ -477,3 +477,32 @@ def section_header(count: int, platform: int = 0xEF, final: bool = True, id_stri
 def section_extension(criteria: bytes, more: bool = False) -> bytes:
     """Section Entry Extension (§2.5): 0x44, bit 5 of byte 1 when another one follows."""
     return bytes([0x44, 0x20 if more else 0]) + _pad(criteria, 30, b"\0")
+
+
+# ---- Apple ISO 9660 extensions and Rock Ridge Amiga Specific -----------------------------------
+
+def apple_aa(file_type: bytes, creator: bytes, flags: int = 0, ident: int = 2) -> bytes:
+    """Apple's "AA" entry, HFS form (as genisoimage -apple writes it): "AA", 14, id 2, type,
+    creator, Finder flags (big-endian)."""
+    return b"AA" + bytes([14, ident]) + file_type + creator + struct.pack(">H", flags)
+
+
+def apple_ba(ident: int, file_type: bytes, creator: bytes, flags: int = 0, icon: bytes = b"") -> bytes:
+    """Apple's older "BA" entry: "BA", id, type, creator; id 6 adds Finder flags, ids 4 and 5 a
+    128-byte icon."""
+    tail = struct.pack(">H", flags) if ident == 6 else _pad(icon, 128, b"\0") if ident in (4, 5) else b""
+    return b"BA" + bytes([ident]) + file_type + creator + tail
+
+
+def amiga_as(protection: int | None = None, comment: bytes | None = None,
+             continues: bool = False) -> bytes:
+    """"AS" entry (Rock Ridge Amiga Specific): flags (1 protection, 2 comment, 4 the comment
+    goes on in the next AS), the 32-bit protection big-endian, LEN_COMMENT (itself included)
+    and the comment."""
+    flags = (1 if protection is not None else 0) | (2 if comment is not None else 0) | (4 if continues else 0)
+    body = bytes([flags])
+    if protection is not None:
+        body += struct.pack(">I", protection)
+    if comment is not None:
+        body += bytes([len(comment) + 1]) + comment
+    return susp_entry("AS", body)

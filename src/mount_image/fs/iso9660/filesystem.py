@@ -16,6 +16,8 @@ from ...errors import CorruptDataError
 from ...sectors.blocks import BlockDevice
 from ..base import MAX_DEPTH, MAX_NAME_BYTES, LruCache, Stat
 from . import susp
+from .amiga import AmigaAttributes, parse_amiga
+from .apple import RESOURCE_FORK_XATTR, FINDER_INFO_XATTR, FinderInfo, find_finder_info, resource_fork_xattr
 from .directory import PARENT_ID, SELF_ID, PlacedRecord, map_iso_name, read_directory, strip_version
 from .eltorito import BootEntry, BootImage, boot_images
 from .joliet import decode_joliet_label, decode_joliet_name
@@ -34,6 +36,7 @@ log = logging.getLogger("mount_image.iso9660")
 # directory evicted here is parsed again only when a path through it is opened.
 DIRECTORY_CACHE_ENTRIES = 150_000
 RR_MOVED_NAMES = ("rr_moved", ".rr_moved")
+ASSOCIATED_SUFFIX = ".rsrc"           # an associated file shown by `unhide` beside its data file
 SERIAL_INO_BASE = 1 << 44             # above every byte position of a 2^32-sector volume
 
 
@@ -59,6 +62,16 @@ class IsoEntry:
     xa: XaSystemUse | None = None                   # set: a Form 2 file shown as RIFF CDXA (xa.py)
     parent: IsoEntry | None = None                  # directories keep it to refuse loops
     depth: int = 0
+    extras: Extras | None = None                    # Apple / Amiga attributes (xattrs)
+
+
+@dataclass(slots=True)
+class Extras:
+    """What Apple's and Amiga's System Use entries and an associated file add to a file."""
+
+    finder: FinderInfo | None = None
+    fork: tuple[tuple[int, int], ...] = ()          # the associated file's extents (resource fork)
+    amiga: AmigaAttributes | None = None
 
 
 @dataclass(slots=True)
@@ -188,7 +201,23 @@ class Iso9660FileSystem:
         return entry.symlink
 
     def xattrs(self, entry: IsoEntry) -> dict[str, bytes]:
-        return {}
+        extras = entry.extras
+        if extras is None:
+            return {}
+        out: dict[str, bytes] = {}
+        if extras.finder is not None:
+            out[FINDER_INFO_XATTR] = extras.finder.xattr()
+        if extras.fork:
+            size = sum(length for _, length in extras.fork)
+            fork = resource_fork_xattr(size, lambda off, n: self._read_extents(extras.fork, off, n))
+            if fork is None:
+                log.info("%s: resource fork of %d bytes is too large for an xattr (shown with unhide)",
+                         entry.name, size)
+            else:
+                out[RESOURCE_FORK_XATTR] = fork
+        if extras.amiga is not None:
+            out.update(extras.amiga.xattrs())
+        return out
 
     def info(self) -> dict:
         pvd = self.volumes.primary
@@ -249,9 +278,14 @@ class Iso9660FileSystem:
         except CorruptDataError as exc:
             listing.error = CorruptDataError(f"directory at sector {lba}: {exc}")
             return listing
-        for group in _group_extents(records):
+        groups = _group_extents(records)
+        # Associated files (resource forks) precede their data file and share its identifier.
+        forks = {g[0].record.file_identifier: tuple((p.record.location_of_extent, p.record.data_length)
+                                                    for p in g)
+                 for g in groups if g[0].record.file_flags & FLAG_ASSOCIATED}
+        for group in groups:
             try:
-                entry = self._make_entry(group, directory)
+                entry = self._make_entry(group, directory, forks)
             except CorruptDataError as exc:
                 log.warning("directory at sector %d: skipping a record: %s", lba, exc)
                 continue
@@ -261,7 +295,8 @@ class Iso9660FileSystem:
             listing.entries.append(entry)
         return listing
 
-    def _make_entry(self, group: list[PlacedRecord], parent: IsoEntry) -> IsoEntry | None:
+    def _make_entry(self, group: list[PlacedRecord], parent: IsoEntry,
+                    forks: dict[bytes, tuple[tuple[int, int], ...]] | None = None) -> IsoEntry | None:
         first, last = group[0], group[-1]
         record = last.record
         ident = record.file_identifier
@@ -280,6 +315,9 @@ class Iso9660FileSystem:
         name = self._name(ident, rr, is_dir)
         if not name:
             return None
+        associated = bool(first.record.file_flags & FLAG_ASSOCIATED)
+        if associated and not is_dir and forks and ident in forks:
+            name = _safe_name(name + ASSOCIATED_SUFFIX)  # `unhide`: beside, not over, its data file
         if is_dir:
             lba = extents[0][0]
             if parent.depth + 1 > MAX_DEPTH or _is_ancestor(parent, lba):
@@ -313,7 +351,22 @@ class Iso9660FileSystem:
         ino = extents[0][0] * SECTOR if file_type == st.S_IFREG and record.data_length and \
             extents[0][0] else first.position
         stat = self._stat(record, rr, file_type, size, ino)
-        return IsoEntry(name, stat, extents, symlink=symlink, zisofs=zisofs, xa=xa)
+        extras = None if associated else self._extras(first.record, rr, (forks or {}).get(ident))
+        return IsoEntry(name, stat, extents, symlink=symlink, zisofs=zisofs, xa=xa, extras=extras)
+
+    def _extras(self, record: DirectoryRecord, rr: RockRidge | None,
+                fork: tuple[tuple[int, int], ...] | None) -> Extras | None:
+        """Finder info (Apple's entry), resource fork (the associated file), Amiga attributes."""
+        finder = find_finder_info(record.system_use) if record.system_use else None
+        amiga = None
+        if rr is not None and rr.amiga:
+            try:
+                amiga = parse_amiga(rr.amiga)
+            except CorruptDataError as exc:
+                log.warning("record %r: ignoring Amiga AS entries: %s", record.file_identifier, exc)
+        if finder is None and amiga is None and not fork:
+            return None
+        return Extras(finder, fork or (), amiga)
 
     def _relocated(self, lba: int, placeholder: RockRidge) -> tuple[tuple[tuple[int, int], ...], RockRidge]:
         """The extent and attributes of the directory a CL entry points to (its '.' record)."""

@@ -40,6 +40,7 @@ class RockRidge:
     parent_link: int | None = None       # PL: the real parent of a relocated directory
     relocated: bool = False              # RE: this is the relocated directory itself (hide it)
     zisofs: ZisofsEntry | None = None
+    amiga: list[bytes] | None = None     # data of the Amiga AS entries, for amiga.py
 
 
 def decode_name(raw: bytes) -> str:
@@ -58,6 +59,7 @@ def parse_rock_ridge(entries: Iterable[tuple[bytes, int, bytes]],
     name = bytearray()
     link = bytearray()
     link_need_sep = False
+    amiga: list[bytes] | None = None
     for sig, _version, data in entries:
         try:
             if sig == b"PX":
@@ -88,6 +90,10 @@ def parse_rock_ridge(entries: Iterable[tuple[bytes, int, bytes]],
                 rr.relocated = True
             elif sig == b"ZF":
                 rr.zisofs = ZisofsEntry.parse(data)
+            elif sig == b"AS":
+                # Rock Ridge Amiga Specific: kept raw for amiga.py; not Rock Ridge by itself.
+                amiga = [*(amiga or ()), data]
+                continue
             else:
                 continue
             seen = True
@@ -96,6 +102,8 @@ def parse_rock_ridge(entries: Iterable[tuple[bytes, int, bytes]],
                 log(f"ignoring malformed Rock Ridge {sig.decode('latin-1')} entry: {exc}")
     if not seen:
         return None
+    if amiga:
+        rr.amiga = amiga
     if name:
         rr.name = decode_name(bytes(name[:MAX_NAME_BYTES]))
     if link or (rr.mode is not None and rr.mode & 0o170000 == 0o120000):
