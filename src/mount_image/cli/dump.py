@@ -26,8 +26,11 @@ from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 BLOCK = 2048
 CHUNK_BLOCKS = 2048               # 4 MiB per read: large requests keep a drive streaming
 VERIFY_CHUNK = 8 << 20
-LINE_SECONDS = 5.0                # a progress line this often when stderr is not a terminal
+# Progress: on a terminal one line rewritten every TERMINAL_SECONDS; in a log, a line at each
+# tenth of the way (at most one a second) or every LINE_SECONDS, whichever comes first.
 TERMINAL_SECONDS = 0.2
+LINE_SECONDS = 5.0
+LINE_MIN_SECONDS = 1.0
 
 
 class DumpError(Exception):
@@ -42,6 +45,7 @@ class Progress:
     started: float = 0.0
     shown_at: float = 0.0
     shown_any: bool = False
+    tenth: int = 0
 
     def __post_init__(self) -> None:
         self.started = self.shown_at = time.monotonic()
@@ -54,11 +58,22 @@ class Progress:
         return (f"dump: {what} {done / 2**20:.1f} of {self.total / 2**20:.1f} MiB ({pct:.0f}%), "
                 f"{rate / 2**20:.1f} MiB/s{left}")
 
+    def restart(self) -> None:
+        """A second pass (the verification) over the same total, on the same line."""
+        self.started = self.shown_at = time.monotonic()
+        self.tenth = 0
+
     def update(self, done: int, what: str = "copied") -> None:
         now = time.monotonic()
-        if now - self.shown_at < (TERMINAL_SECONDS if self.terminal else LINE_SECONDS):
+        since = now - self.shown_at
+        tenth = 10 * done // self.total if self.total else 10
+        if self.terminal:
+            due = since >= TERMINAL_SECONDS
+        else:
+            due = since >= LINE_SECONDS or (tenth > self.tenth and since >= LINE_MIN_SECONDS)
+        if not due or done >= self.total:   # the end is said by the final line
             return
-        self.shown_at = now
+        self.shown_at, self.tenth = now, tenth
         self._show(self.line(done, what))
 
     def _show(self, text: str) -> None:
@@ -105,16 +120,60 @@ def _read(device: BlockDevice, offset: int, size: int) -> bytes:
     """``size`` cooked bytes; on a read error, find the first sector that fails and name it."""
     try:
         return device.read_bytes(offset, size)
-    except OSError:
-        pass
-    # Sector by sector through the failed run, to name the first bad one.
-    for sector_offset in range(offset, offset + size, BLOCK):
-        try:
-            device.read_bytes(sector_offset, min(BLOCK, offset + size - sector_offset))
+    except OSError as exc:
+        first_error = exc
+    read_one = _direct_sector_reader(device) or (lambda at: device.read_bytes(at, BLOCK))
+    try:
+        for at in range(offset, offset + size, BLOCK):
+            try:
+                read_one(at)
+            except OSError as exc:
+                raise DumpError(f"read error at sector {at // BLOCK} (byte {at}): "
+                                f"{exc.strerror or exc}") from None
+        try:  # every sector read fine on its own: one more try of the whole run
+            return device.read_bytes(offset, size)
         except OSError as exc:
-            raise DumpError(f"read error at sector {sector_offset // BLOCK} "
-                            f"(byte {sector_offset}): {exc.strerror or exc}") from None
-    return device.read_bytes(offset, size)  # the run read fine one sector at a time: once more
+            first_error = exc
+    finally:
+        close = getattr(read_one, "close", None)
+        if close:
+            close()
+    raise DumpError(f"read error in sectors {offset // BLOCK}-{(offset + size - 1) // BLOCK} "
+                    f"(byte {offset}): {first_error.strerror or first_error}")
+
+
+class _DirectSectorReader:
+    """Reads one 2048-byte block of a block device with O_DIRECT, past the page cache.
+
+    A buffered read fails for a whole page-cache folio (up to megabytes on recent kernels), so
+    the sector a buffered retry names may be a good one near the bad one; a direct read asks
+    the device for exactly that sector, as the drive reports it.
+    """
+
+    def __init__(self, fd: int, base: int) -> None:
+        import mmap
+        self.fd, self.base = fd, base
+        self.buffer = mmap.mmap(-1, BLOCK)      # page-aligned, as O_DIRECT wants
+
+    def __call__(self, at: int) -> None:
+        os.preadv(self.fd, [self.buffer], self.base + at)
+
+    def close(self) -> None:
+        self.buffer.close()
+        os.close(self.fd)
+
+
+def _direct_sector_reader(device: BlockDevice) -> _DirectSectorReader | None:
+    """For a cooked track on a block device, a direct reader; else None (buffered retries)."""
+    track = device.track
+    if (track.sector_size != BLOCK or not getattr(track.source, "is_block_device", False)
+            or not hasattr(os, "O_DIRECT") or track.offset % 4096):
+        return None
+    try:
+        fd = os.open(track.source.name, os.O_RDONLY | os.O_DIRECT | os.O_CLOEXEC)
+    except OSError:
+        return None
+    return _DirectSectorReader(fd, track.offset)
 
 
 def copy(device: BlockDevice, size: int, out_fd: int, progress: Progress) -> str:
@@ -203,7 +262,7 @@ def dump(source: str, out: str, *, force: bool = False, track_number: int | None
         if written != size:
             raise DumpError(f"{part}: {written} bytes written, {size} expected")
         if verify:
-            progress = Progress(size, stderr, terminal)
+            progress.restart()
             disk_sha = hash_written(fd, size, progress)
             if disk_sha != read_sha:
                 raise DumpError(f"{part}: verification failed: the written file's SHA-256 "
