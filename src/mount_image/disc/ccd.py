@@ -11,29 +11,46 @@ is the one CloneCD 3-5 writes and libmirage's image-ccd parser reads)::
                 0xA1 last track, 0xA2 lead-out start, 1-99 a track starting at PLBA)
     [TRACK n]   MODE=0|1|2  INDEX 0=lba  INDEX 1=lba    (optional)
 
-``<stem>.img`` holds every sector of the disc as raw 2352 bytes from LBA 0; ``<stem>.sub`` (96
-bytes of P-W subchannel a sector) is optional and not needed to read the data. Both are looked up
-in the .ccd's folder only, as written and then ignoring case. A data track (Control bit 2) is
-Mode 1 or Mode 2 from its [TRACK n] MODE, else from the mode byte of its first sector (the only
-track data read here); a track runs to the next track's PLBA, the last one to the lead-out.
-Only single-session images are handled; DataTracksScrambled=1 is refused as not supported.
+``<stem>.img`` holds every sector CloneCD read, as raw 2352 bytes: session 1 from LBA 0 to its
+lead-out, then each later session from the first stored sector of its first track to its
+lead-out. The lead-out, lead-in and pregap between sessions are not in the file, so a file
+position is the count of the stored sectors before it, while PLBA is the disc address (libmirage
+image-ccd reads it the same way). [TRACK n] INDEX values count from the start of their session
+(equal to the disc LBA in session 1): a later session's first track with INDEX 1=150 stores the
+150-sector pregap before its PLBA. ``<stem>.sub`` (96 bytes of P-W subchannel a sector) is
+optional and not needed to read the data. Both are looked up in the .ccd's folder only, as
+written and then ignoring case. A data track (Control bit 2) is Mode 1 or Mode 2 from its
+[TRACK n] MODE, else from the mode byte of its first sector (the only track data read here); a
+track runs to the next track's PLBA, the last one of a session to the session's lead-out (A2).
+
+``DataTracksScrambled=1``: the data tracks' sectors are stored as they are on the disc, scrambled
+(ECMA-130 Annex B); scrambled.py undoes it for every reader above. [CDText] ``Entries=n`` and
+``Entry i=hex bytes`` hold the CD-TEXT packs (16 bytes each, CRC dropped), decoded by cdtext.py.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
 
 from ..errors import ImageFormatError
-from ..io.source import FileSource
+from ..io.source import ByteSource, FileSource
+from . import cdtext as cdtext_packs
 from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import LEAD_IN
 from .raw import MODE_BYTE, RAW_SECTOR, SYNC
+from .scrambled import DescrambledSource
+
+log = logging.getLogger(__name__)
 
 MAX_CCD_BYTES = 1 << 20          # 99 tracks of entries are ~30 KiB
 MAX_ENTRIES = 512                # TOC entries (99 tracks + A0/A1/A2 per session, with room)
+MAX_SESSIONS = 99
+MAX_CDTEXT_ENTRIES = 8 * 256     # packs: 8 blocks of at most 256
+SESSION_PREGAP = 150             # the first track of every session has a 2-second pregap
 SUBCHANNEL = 96
 CONTROL_DATA = 0x04
 POINT_FIRST, POINT_LAST, POINT_LEAD_OUT = 0xA0, 0xA1, 0xA2
@@ -67,18 +84,26 @@ class _Entry:
 def parse_ccd(path: str) -> Disc:
     """Read the .ccd at ``path`` and the size of its .img; ImageFormatError with the line."""
     sections = _Ini(path).parse(_read_text(path))
-    entries, toc_line = _entries(path, sections)
+    entries, toc_line, scrambled = _entries(path, sections)
     img_name = os.path.splitext(os.path.basename(path))[0] + ".img"
     img_path = find_in_folder(os.path.dirname(path), img_name)
     if img_path is None:
         raise ImageFormatError(path, None, f'image file "{img_name}" not found next to the .ccd')
-    source = FileSource(img_path)
+    source: ByteSource = FileSource(img_path)
     try:
-        tracks = _tracks(path, sections, entries, toc_line, source, img_name)
+        tracks, source = _tracks(path, sections, entries, toc_line, source, img_name, scrambled)
     except BaseException:
         source.close()
         raise
-    return Disc(path=path, container="ccd", sessions=(Session(1, tuple(tracks)),), sources=(source,))
+    text = _cdtext(path, sections)
+    sessions: list[Session] = []
+    for track in tracks:
+        track = _with_cdtext(track, text.track(track.number))
+        if sessions and sessions[-1].number == track.session:
+            sessions[-1] = Session(track.session, sessions[-1].tracks + (track,))
+        else:
+            sessions.append(Session(track.session, (track,)))
+    return Disc(path=path, container="ccd", sessions=tuple(sessions), sources=(source,), cdtext=text.disc)
 
 
 def subchannel_file(path: str) -> str | None:
@@ -142,18 +167,17 @@ def _spell(key: str) -> str:
             "datatracksscrambled": "DataTracksScrambled"}.get(key, key)
 
 
-def _entries(path: str, sections: dict[str, _Section]) -> tuple[list[_Entry], int]:
+def _entries(path: str, sections: dict[str, _Section]) -> tuple[list[_Entry], int, bool]:
     disc = sections.get("disc")
     if disc is None:
         raise ImageFormatError(path, None, "no [Disc] section")
     count, toc_line = _number(path, disc, "tocentries")
     sessions, sessions_line = _number(path, disc, "sessions", 1)
-    if sessions != 1:
-        raise ImageFormatError(path, sessions_line,
-                               f"Sessions={sessions}: multi-session CloneCD images are not supported")
+    if not 1 <= sessions <= MAX_SESSIONS:
+        raise ImageFormatError(path, sessions_line, f"Sessions={sessions}: expected 1-{MAX_SESSIONS}")
     scrambled, scrambled_line = _number(path, disc, "datatracksscrambled", 0)
-    if scrambled:
-        raise ImageFormatError(path, scrambled_line, "DataTracksScrambled=1: scrambled data tracks are not supported")
+    if scrambled not in (0, 1):
+        raise ImageFormatError(path, scrambled_line, f"DataTracksScrambled={scrambled}: expected 0 or 1")
     numbered = sorted((int(m.group(1)), s) for name, s in sections.items() if (m := _ENTRY.fullmatch(name)))
     if not 0 < count <= MAX_ENTRIES:
         raise ImageFormatError(path, toc_line, f"TocEntries={count}: expected 1-{MAX_ENTRIES}")
@@ -172,13 +196,13 @@ def _entries(path: str, sections: dict[str, _Section]) -> tuple[list[_Entry], in
             second, _ = _number(path, section, "psec")
             frame, _ = _number(path, section, "pframe")
             plba = (minute * 60 + second) * 75 + frame - LEAD_IN
-        if session != 1:
-            raise ImageFormatError(path, section.line, f"[{section.name}] Session={session}: "
-                                                       "multi-session CloneCD images are not supported")
+        if not 1 <= session <= sessions:
+            raise ImageFormatError(path, section.line, f"[{section.name}] Session={session}: the disc has "
+                                                       f"Sessions={sessions}")
         if not (1 <= point <= 99 or point in (POINT_FIRST, POINT_LAST, POINT_LEAD_OUT) or point >= 0xB0):
             raise ImageFormatError(path, point_line, f"Point={point:#04x} is not a track (1-99) or A0/A1/A2")
         entries.append(_Entry(index, section.line, session, point, control, plba, plba_line))
-    return entries, toc_line
+    return entries, toc_line, bool(scrambled)
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -186,10 +210,9 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def _tracks(path: str, sections: dict[str, _Section], entries: list[_Entry], toc_line: int,
-            source: FileSource, img_name: str) -> list[Track]:
-    lead_out = next((e for e in entries if e.point == POINT_LEAD_OUT), None)
-    if lead_out is None:
-        raise ImageFormatError(path, toc_line, "no lead-out entry (Point=0xa2) in the TOC")
+            source: ByteSource, img_name: str, scrambled: bool) -> tuple[list[Track], ByteSource]:
+    """The tracks with disc LBAs and file offsets (see the module docstring), and the source to
+    read them from (descrambling when the data tracks are stored scrambled)."""
     points = [e for e in entries if 1 <= e.point <= 99]
     if not points:
         raise ImageFormatError(path, toc_line, "no track entry (Point=1-99) in the TOC")
@@ -202,37 +225,66 @@ def _tracks(path: str, sections: dict[str, _Section], entries: list[_Entry], toc
             after = f" (track {previous.point:02d} starts at {previous.plba})" if previous else ""
             raise ImageFormatError(path, entry.plba_line, f"track {entry.point:02d} PLBA={entry.plba} "
                                                           f"goes backwards{after}")
+        if previous is not None and entry.session < previous.session:
+            raise ImageFormatError(path, entry.line, f"track {entry.point:02d} in session {entry.session} after "
+                                                     f"track {previous.point:02d} in session {previous.session}")
         previous = entry
-    if lead_out.plba <= points[-1].plba:
-        raise ImageFormatError(path, lead_out.plba_line, f"lead-out PLBA={lead_out.plba} is not after track "
-                                                         f"{points[-1].point:02d} (PLBA={points[-1].plba})")
     holds = source.size // RAW_SECTOR
-    if lead_out.plba > holds:
-        raise ImageFormatError(path, lead_out.plba_line, f"lead-out at sector {lead_out.plba} is beyond the end of "
-                                                         f"{img_name} ({holds} sectors)")
+    plans: list[tuple[_Entry, int, tuple[Index, ...], int, int]] = []   # entry, end, indexes, offset, pregap
+    stored = 0                       # sectors of the .img used by the sessions before
+    last_lead_out = None
+    for session in sorted({e.session for e in points}):
+        mine = [e for e in points if e.session == session]
+        lead_out = next((e for e in entries if e.point == POINT_LEAD_OUT and e.session == session), None)
+        if lead_out is None:
+            raise ImageFormatError(path, toc_line, f"no lead-out entry (Point=0xa2) for session {session} in the TOC")
+        if lead_out.plba <= mine[-1].plba:
+            raise ImageFormatError(path, lead_out.plba_line, f"lead-out PLBA={lead_out.plba} is not after track "
+                                                             f"{mine[-1].point:02d} (PLBA={mine[-1].plba})")
+        indexes = [_indexes(path, sections.get(f"track {e.point}"), e, session, i == 0) for i, e in enumerate(mine)]
+        first = indexes[0][0].lba            # the session's first stored sector (its INDEX 0 or 1)
+        if last_lead_out is not None and first < last_lead_out:
+            raise ImageFormatError(path, mine[0].line, f"session {session} starts at sector {first}, inside the "
+                                                       f"session before it (its lead-out is at {last_lead_out})")
+        if stored + lead_out.plba - first > holds:
+            raise ImageFormatError(path, lead_out.plba_line, f"session {session} ends at sector "
+                                   f"{stored + lead_out.plba - first} of {img_name}, beyond its end ({holds} sectors)")
+        for i, entry in enumerate(mine):
+            end = mine[i + 1].plba if i + 1 < len(mine) else lead_out.plba
+            pregap = entry.plba - indexes[i][0].lba
+            if i == 0:
+                pregap = pregap + SESSION_PREGAP if session == 1 else max(pregap, SESSION_PREGAP)
+            plans.append((entry, end, indexes[i], (stored + entry.plba - first) * RAW_SECTOR, pregap))
+        stored += lead_out.plba - first
+        last_lead_out = lead_out.plba
+    if scrambled:
+        # every data track's stored sectors, its stored pregap included (ECMA-130 Annex B)
+        source = DescrambledSource(source, [(offset - (e.plba - ix[0].lba) * RAW_SECTOR,
+                                             offset + (end - e.plba) * RAW_SECTOR)
+                                            for e, end, ix, offset, _ in plans if e.control & CONTROL_DATA])
     tracks = []
-    for i, entry in enumerate(points):
-        end = points[i + 1].plba if i + 1 < len(points) else lead_out.plba
+    for entry, end, indexes, offset, pregap in plans:
         info = sections.get(f"track {entry.point}")
-        indexes = _indexes(path, info, entry)
         if entry.control & CONTROL_DATA:
-            kind, mode = TrackKind.DATA, _data_mode(path, info, entry, source, img_name)
+            kind, mode = TrackKind.DATA, _data_mode(path, info, entry, source, img_name, offset)
         else:
             kind, mode = TrackKind.AUDIO, TrackMode.AUDIO
-        stored_pregap = entry.plba - indexes[0].lba
         tracks.append(Track(
-            number=entry.point, session=1, kind=kind, mode=mode, start=entry.plba, sectors=end - entry.plba,
-            source=source, offset=entry.plba * RAW_SECTOR, sector_size=RAW_SECTOR,
-            pregap=stored_pregap + (LEAD_IN if i == 0 else 0), indexes=indexes, pregap_stored=stored_pregap,
+            number=entry.point, session=entry.session, kind=kind, mode=mode, start=entry.plba,
+            sectors=end - entry.plba, source=source, offset=offset, sector_size=RAW_SECTOR,
+            pregap=pregap, indexes=indexes, pregap_stored=entry.plba - indexes[0].lba,
             file_name=img_name, file_type="BINARY",
             flags=(("DCP",) if entry.control & 0x02 else ()) + (("4CH",) if entry.control & 0x08 else ())
             + (("PRE",) if entry.control & 0x01 and kind is TrackKind.AUDIO else ()),
         ))
-    return tracks
+    return tracks, source
 
 
-def _indexes(path: str, info: _Section | None, entry: _Entry) -> tuple[Index, ...]:
-    """INDEX n=lba of [TRACK n], checked to rise and to put INDEX 1 at the entry's PLBA."""
+def _indexes(path: str, info: _Section | None, entry: _Entry, session: int, first: bool) -> tuple[Index, ...]:
+    """INDEX n=lba of [TRACK n] as disc LBAs, checked to rise. In session 1 they are disc LBAs and
+    INDEX 1 must be the entry's PLBA; in later sessions they count from the session's start, so
+    they are moved to put INDEX 1 at PLBA, and the session's first track stores its pregap from
+    the session's start (an INDEX 0 at 0 unless one is given)."""
     if info is None:
         return (Index(1, entry.plba),)
     found = []
@@ -245,27 +297,72 @@ def _indexes(path: str, info: _Section | None, entry: _Entry) -> tuple[Index, ..
     if not found:
         return (Index(1, entry.plba),)
     one = next((lba for n, lba, _ in found if n == 1), None)
-    if one is not None and one != entry.plba:
-        line = next(ln for n, _, ln in found if n == 1)
-        raise ImageFormatError(path, line, f"[{info.name}] INDEX 1={one} but its TOC entry says PLBA={entry.plba}")
+    if one is None:
+        shift = 0 if session == 1 else None
+    else:
+        shift = entry.plba - one
+        if session == 1 and shift:
+            line = next(ln for n, _, ln in found if n == 1)
+            raise ImageFormatError(path, line, f"[{info.name}] INDEX 1={one} but its TOC entry says PLBA={entry.plba}")
     for (_, a, _), (n, b, line) in zip(found, found[1:]):
         if b <= a:
             raise ImageFormatError(path, line, f"[{info.name}] INDEX {n}={b} is not after the index before it ({a})")
+    if shift is None:                      # a later session without INDEX 1: nothing to place the rest by
+        return (Index(1, entry.plba),)
+    if session > 1 and first and found[0][0] == 1 and one > 0:
+        found.insert(0, (0, 0, info.line))
     if one is None:
         found.append((1, entry.plba, info.line))
         found.sort()
-    return tuple(Index(n, lba) for n, lba, _ in found)
+    out = tuple(Index(n, lba + shift) for n, lba, _ in found)
+    if out[0].lba < 0:
+        raise ImageFormatError(path, found[0][2], f"[{info.name}] INDEX {found[0][0]}={found[0][1]} puts the track "
+                                                  f"before the start of the disc")
+    return out
 
 
-def _data_mode(path: str, info: _Section | None, entry: _Entry, source: FileSource, img_name: str) -> TrackMode:
+def _data_mode(path: str, info: _Section | None, entry: _Entry, source: ByteSource, img_name: str,
+               offset: int) -> TrackMode:
     if info is not None and "mode" in info.values:
         value, line = _number(path, info, "mode")
         if value in _MODES:
             return _MODES[value]
         if value != 0:
             raise ImageFormatError(path, line, f"[{info.name}] MODE={value}: expected 0, 1 or 2")
-    head = source.pread(entry.plba * RAW_SECTOR, MODE_BYTE + 1)
+    head = source.pread(offset, MODE_BYTE + 1)
     if len(head) == MODE_BYTE + 1 and head[:len(SYNC)] == SYNC and head[MODE_BYTE] in _MODES:
         return _MODES[head[MODE_BYTE]]
-    raise ImageFormatError(path, entry.line, f"data track {entry.point:02d}: sector {entry.plba} of {img_name} "
-                                             "has no sync pattern and mode byte 1 or 2")
+    raise ImageFormatError(path, entry.line, f"data track {entry.point:02d}: sector {offset // RAW_SECTOR} of "
+                                             f"{img_name} has no sync pattern and mode byte 1 or 2")
+
+
+def _cdtext(path: str, sections: dict[str, _Section]) -> cdtext_packs.CdText:
+    """[CDText] Entries=n, Entry i=hex bytes: the packs, decoded; damage is logged, not fatal."""
+    section = sections.get("cdtext")
+    if section is None:
+        return cdtext_packs.CdText()
+    where = f"{path}:{section.line}"
+    packs = []
+    for key, (text, line) in section.values.items():
+        m = _ENTRY.fullmatch(key)
+        if not m:
+            continue
+        try:
+            data = bytes(int(byte, 16) for byte in text.split())
+        except ValueError:
+            data = b""
+        if len(data) not in (16, 18) or int(m.group(1)) >= MAX_CDTEXT_ENTRIES:
+            log.warning("%s:%d: [CDText] %s is not a 16-byte pack in hex; ignored", path, line, key)
+            continue
+        packs.append((int(m.group(1)), data))
+    packs.sort()
+    with_crc = bool(packs) and all(len(d) == 18 for _, d in packs)
+    return cdtext_packs.decode(b"".join(d[:18 if with_crc else 16] for _, d in packs), where, crc=with_crc)
+
+
+def _with_cdtext(track: Track, fields: tuple[tuple[str, str], ...]) -> Track:
+    if not fields:
+        return track
+    values = {name: getattr(track, name) for name in Track.__slots__}
+    values["cdtext"] = fields
+    return Track(**values)
