@@ -143,8 +143,10 @@ def list_drives(show_all: bool = False) -> tuple[list[DriveInfo], bool]:
             info.content = probe_content(node)
         readable = bool(info.content and info.content["readable"]) or fs_type in READABLE_FS
         info.mounted = _mounted_from(number, holders, records)
-        # Listed: drives, devices we can read, and devices holding an image file we mounted.
-        if optical or readable or info.mounted or show_all:
+        # Listed: drives, devices we can read, and removable devices (a USB stick, a loop
+        # device) holding an image file we mounted; not the system disk holding ~/Downloads.
+        portable = info.removable or info.kind == "loop" or props.get("ID_BUS") == "usb"
+        if optical or readable or (info.mounted and portable) or show_all:
             found.append(info)
     return found, with_udev
 
