@@ -20,6 +20,7 @@ from .amiga import AmigaAttributes, parse_amiga
 from .apple import RESOURCE_FORK_XATTR, FINDER_INFO_XATTR, FinderInfo, find_finder_info, resource_fork_xattr
 from .directory import PARENT_ID, SELF_ID, PlacedRecord, map_iso_name, read_directory, strip_version
 from .eltorito import BootEntry, BootImage, boot_images
+from .hfs_detect import AppleLayout, detect_apple
 from .joliet import decode_joliet_label, decode_joliet_name
 from .layout import (FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_HIDDEN, FLAG_MULTI_EXTENT, RRIP_IDS,
                      SECTOR, DirectoryRecord, ExtensionReference, SharingProtocolIndicator,
@@ -105,8 +106,11 @@ class Iso9660FileSystem:
             self.shown, self._use_rr, self._joliet_tree = "joliet", False, True
         else:
             self.shown, self._use_rr, self._joliet_tree = "iso9660", False, False
+        # A hybrid disc's HFS / HFS+ volume is named (not read: the files view is ISO 9660).
+        self.apple: AppleLayout | None = detect_apple(device)
+        hfs_kinds = tuple(dict.fromkeys(v.kind for v in self.apple.volumes)) if self.apple else ()
         self.kinds = tuple(k for k, present in (("iso9660", True), ("joliet", joliet is not None),
-                                               ("rockridge", self.rock_ridge)) if present)
+                                               ("rockridge", self.rock_ridge)) if present) + hfs_kinds
         if self._joliet_tree and joliet is not None:
             self.label = decode_joliet_label(joliet.volume_identifier)
         else:
@@ -243,6 +247,7 @@ class Iso9660FileSystem:
             },
             "rockridge": {"extensions": self.extensions} if self.rock_ridge else None,
             "eltorito": [image.as_dict() for image in self.boot_images()],
+            "hfs": self.apple.as_dict() if self.apple else None,
         }
 
     def boot_entries(self) -> list[BootEntry]:
