@@ -356,7 +356,12 @@ class Iso9660FileSystem:
         ino = extents[0][0] * SECTOR if file_type == st.S_IFREG and record.data_length and \
             extents[0][0] else first.position
         stat = self._stat(record, rr, file_type, size, ino)
-        extras = None if associated else self._extras(first.record, rr, (forks or {}).get(ident))
+        extras = None
+        su = first.record.system_use
+        # Checked inline: this runs for every file listed, and almost none has any of these.
+        if not associated and ((su and (b"AA" in su or b"BA" in su)) or (rr is not None and rr.amiga)
+                               or (forks and ident in forks)):
+            extras = self._extras(first.record, rr, (forks or {}).get(ident))
         return IsoEntry(name, stat, extents, symlink=symlink, zisofs=zisofs, xa=xa, extras=extras)
 
     def _extras(self, record: DirectoryRecord, rr: RockRidge | None,
