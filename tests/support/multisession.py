@@ -141,8 +141,9 @@ def scramble(raw: bytes) -> bytes:
     return (int.from_bytes(raw, "big") ^ key).to_bytes(len(raw), "big")
 
 
-def write_ccd(disc: Disc, img_path: os.PathLike | str, scrambled: bool = False) -> Path:
-    """``<stem>.img`` (each session's stored sectors, back to back) and ``<stem>.ccd``."""
+def write_ccd(disc: Disc, img_path: os.PathLike | str, scrambled: bool = False, cdtext: bytes = b"") -> Path:
+    """``<stem>.img`` (each session's stored sectors, back to back) and ``<stem>.ccd``; ``cdtext``
+    (18-byte packs) goes to a [CDText] section as CloneCD writes it: 16 bytes an entry, no CRC."""
     img_path = Path(img_path)
     entries, sections = [], []
     with open(img_path, "wb") as out:
@@ -169,13 +170,17 @@ def write_ccd(disc: Disc, img_path: os.PathLike | str, scrambled: bool = False) 
                 index = {"INDEX 0": 0, "INDEX 1": PREGAP} if stored_pregap else {"INDEX 1": t.start}
                 sections.append((t.number, {"MODE": 0 if t.mode == "AUDIO" else 1, **index}))
     lines = ["[CloneCD]", "Version=3", "[Disc]", f"TocEntries={len(entries)}", f"Sessions={len(disc.sessions)}",
-             f"DataTracksScrambled={int(scrambled)}", "CDTextLength=0"]
+             f"DataTracksScrambled={int(scrambled)}", f"CDTextLength={len(cdtext)}"]
     for s in disc.sessions:
         lines += [f"[Session {s}]", "PreGapMode=1", "PreGapSubC=0"]
     for i, e in enumerate(entries):
         lines += [f"[Entry {i}]", f"Session={e['Session']}", f"Point=0x{e['Point']:02x}", "ADR=0x01",
                   f"Control=0x{e['Control']:02x}", "TrackNo=0", "AMin=0", "ASec=0", "AFrame=0", "ALBA=-150",
                   "Zero=0", f"PMin={e['PMin']}", f"PSec={e['PSec']}", f"PFrame={e['PFrame']}", f"PLBA={e['PLBA']}"]
+    if cdtext:
+        packs = [cdtext[i:i + 16] for i in range(0, len(cdtext), 18)]
+        lines += ["[CDText]", f"Entries={len(packs)}"]
+        lines += [f"Entry {i}=" + " ".join(f"{b:02x}" for b in pack) for i, pack in enumerate(packs)]
     for number, section in sections:
         lines.append(f"[TRACK {number}]")
         lines += [f"{k}={v}" for k, v in section.items()]

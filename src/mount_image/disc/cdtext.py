@@ -163,28 +163,45 @@ def _in_sequence(packs: list[CdTextPack], where: str) -> list[CdTextPack]:
 
 
 def _strings(packs: list[CdTextPack], key: str, encoding: str, where: str) -> list[tuple[int, str]]:
-    """(track, text) of each string in the packs of one type, TAB resolved to the one before."""
+    """(track, text) of each string in the packs of one type, TAB resolved to the one before.
+
+    Packs whose sequence numbers follow each other are read as one run; after a gap (a pack
+    dropped for its CRC) the next run starts mid-string when its first pack says so (character
+    position > 0): that partial string is skipped, not shown cut."""
     double = packs[0].double_byte
     unit = 2 if double else 1
-    data = b"".join(p.text for p in packs)
     if key == "GENRE":                   # 2-byte genre code before the text (MMC-3 Table J.3)
+        data = b"".join(p.text for p in packs)
         code, data = int.from_bytes(data[:2], "big"), data[2:]
         text = _cut(data, unit)[0]
-        value = _text(text, encoding) or (str(code) if code else "")
+        value = _text(text or b"", encoding) or (str(code) if code else "")
         return [(packs[0].track, value)] if value else []
+    runs: list[list[CdTextPack]] = []
+    for pack in packs:
+        if runs and pack.sequence == runs[-1][-1].sequence + 1:
+            runs[-1].append(pack)
+        else:
+            runs.append([pack])
     out: list[tuple[int, str]] = []
-    track, position, previous = packs[0].track, 0, ""
-    while position < len(data) and track <= MAX_TRACK:
-        raw, position = _cut(data, unit, position)
-        if raw is None:
-            if data[position:].strip(b"\0"):
-                log.warning("%s: CD-TEXT %s of track %d has no end; dropped", where, key, track)
-            break
-        value = previous if raw in (b"\t", b"\t\t") else _text(raw, encoding)
-        if value:
-            out.append((track, value))
-        previous = value
-        track += 1
+    previous = ""
+    for run in runs:
+        data = b"".join(p.text for p in run)
+        track, position = run[0].track, 0
+        if run[0].position:
+            _, position = _cut(data, unit)   # the tail of a string whose start was lost
+            track += 1
+        while position < len(data) and track <= MAX_TRACK:
+            start = position
+            raw, position = _cut(data, unit, position)
+            if raw is None:
+                if data[start:].strip(b"\0") and run is runs[-1]:
+                    log.warning("%s: CD-TEXT %s of track %d has no end; dropped", where, key, track)
+                break
+            value = previous if raw in (b"\t", b"\t\t") else _text(raw, encoding)
+            if value and all(n != track for n, _ in out):
+                out.append((track, value))
+            previous = value
+            track += 1
     return out
 
 
