@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 SYS_DEV_BLOCK = "/sys/dev/block"
 MAX_CHAIN = 32            # devices followed below one image (loops of loops are finite, but cap it)
-SCSI_TYPE_ROM = 5         # SCSI peripheral device type of CD/DVD drives (SPC-4 §6.4.2, table 141)
+SCSI_TYPE_ROM = 5         # SCSI INQUIRY peripheral device type 05h: CD/DVD devices (SPC; Linux TYPE_ROM)
 
 
 @dataclass(frozen=True, slots=True)
