@@ -203,10 +203,7 @@ class UdfFileSystem:
         listing = _Listing()
         what = f"directory {directory.name or '/'!r} (block {directory.lbn} of partition {directory.ref})"
         try:
-            icb = read_icb(self.space, directory.ref, directory.lbn, "directory")
-            data = data_map(self.space, icb, MAX_DIRECTORY_BYTES).read(
-                self.device.read_bytes, 0, MAX_DIRECTORY_BYTES, what)
-            items = parse_directory(data, what, self.unhide)
+            items = self._directory_items(directory, what)
         except CorruptDataError as exc:
             log.warning("UDF %s", exc)
             listing.error = CorruptDataError(f"UDF {exc}" if what in str(exc) else f"UDF {what}: {exc}")
@@ -229,6 +226,23 @@ class UdfFileSystem:
             listing.by_name[name] = entry
             listing.entries.append(entry)
         return listing
+
+    def _directory_items(self, directory: UdfEntry, what: str) -> list[DirectoryItem]:
+        """The directory's names; a metadata partition's mirror is read when the main copy
+        of the directory's blocks is damaged (UDF 2.60 §2.2.13.1)."""
+        icb = read_icb(self.space, directory.ref, directory.lbn, "directory")
+        error: CorruptDataError | None = None
+        for copy in range(self.space.copies(directory.ref)):
+            try:
+                data = data_map(self.space, icb, MAX_DIRECTORY_BYTES, copy).read(
+                    self.device.read_bytes, 0, MAX_DIRECTORY_BYTES, what)
+                return parse_directory(data, what, self.unhide)
+            except CorruptDataError as exc:
+                if copy:
+                    log.warning("UDF %s: the mirror copy is damaged too", what)
+                error = error or exc
+        assert error is not None
+        raise error
 
     def _make_entry(self, item: DirectoryItem, name: str, parent: UdfEntry) -> UdfEntry | None:
         icb = read_icb(self.space, item.ref, item.lbn)

@@ -27,7 +27,7 @@ class Space(Protocol):
     block_size: int
 
     def candidates(self, ref: int, lbn: int) -> list[int]: ...
-    def runs(self, ref: int, lbn: int, count: int) -> list[tuple[int, int]]: ...
+    def runs(self, ref: int, lbn: int, count: int, copy: int = 0) -> list[tuple[int, int]]: ...
     def read_blocks(self, block: int, count: int) -> bytes: ...
 
 
@@ -206,9 +206,10 @@ class DataMap:
         return b"".join(parts)
 
 
-def data_map(space: Space, icb: Icb, limit: int | None = None) -> DataMap:
+def data_map(space: Space, icb: Icb, limit: int | None = None, copy: int = 0) -> DataMap:
     """The data map of a file; every extent is bounded by its partition (``space.runs``).
-    ``limit`` caps the length taken (directories, VATs)."""
+    ``limit`` caps the length taken (directories, VATs); ``copy`` 1 reads a metadata
+    partition's blocks from its mirror."""
     size = icb.entry.information_length
     if limit is not None and size > limit:
         raise CorruptDataError(f"file entry at block {icb.lbn}: {size} bytes, more than {limit}")
@@ -230,7 +231,7 @@ def data_map(space: Space, icb: Icb, limit: int | None = None) -> DataMap:
             pos += length
             continue
         left = length
-        for block, count in space.runs(extent.ref, extent.lbn, (length + bs - 1) // bs):
+        for block, count in space.runs(extent.ref, extent.lbn, (length + bs - 1) // bs, copy):
             take = min(left, count * bs)
             if pieces and pieces[-1][2] >= 0 and pieces[-1][2] + pieces[-1][1] == block * bs:
                 start, plen, where = pieces.pop()  # contiguous with the last: one read

@@ -41,7 +41,7 @@ class Physical:
     packet_length: int = 0
     kind: str = "physical"
 
-    def runs(self, lbn: int, count: int) -> list[tuple[int, int]]:
+    def runs(self, lbn: int, count: int, copy: int = 0) -> list[tuple[int, int]]:
         if lbn < 0 or count < 0 or lbn + count > self.length:
             raise CorruptDataError(f"blocks {lbn}-{lbn + count - 1} lie outside partition "
                                    f"{self.number} ({self.length} blocks)")
@@ -76,7 +76,7 @@ class Virtual:
             raise CorruptDataError(f"virtual block {lbn} has no VAT entry ({len(self.vat)} entries)")
         return self.physical.runs(self.vat[lbn], 1)[0][0]
 
-    def runs(self, lbn: int, count: int) -> list[tuple[int, int]]:
+    def runs(self, lbn: int, count: int, copy: int = 0) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
         for i in range(count):
             b = self.block(lbn + i)
@@ -115,8 +115,8 @@ class Metadata:
             raise CorruptDataError(f"metadata block {lbn} lies past the metadata file ({pos} blocks)")
         return out
 
-    def runs(self, lbn: int, count: int) -> list[tuple[int, int]]:
-        return self._runs_in(self.copies[0], lbn, count)
+    def runs(self, lbn: int, count: int, copy: int = 0) -> list[tuple[int, int]]:
+        return self._runs_in(self.copies[min(copy, len(self.copies) - 1)], lbn, count)
 
     def candidates(self, lbn: int) -> list[int]:
         found = []
@@ -320,8 +320,13 @@ class LogicalVolume:
     def candidates(self, ref: int, lbn: int) -> list[int]:
         return self._map(ref).candidates(lbn)
 
-    def runs(self, ref: int, lbn: int, count: int) -> list[tuple[int, int]]:
-        runs = self._map(ref).runs(lbn, count)
+    def copies(self, ref: int) -> int:
+        """How many copies partition ``ref`` keeps of each block (2: a metadata mirror)."""
+        m = self._map(ref)
+        return len(m.copies) if isinstance(m, Metadata) else 1
+
+    def runs(self, ref: int, lbn: int, count: int, copy: int = 0) -> list[tuple[int, int]]:
+        runs = self._map(ref).runs(lbn, count, copy)
         for block, n in runs:
             if block + n > self.device_blocks:
                 raise CorruptDataError(f"blocks {block}-{block + n - 1} lie past the end of the image "
