@@ -195,3 +195,29 @@ def test_a_disc_that_does_not_boot_has_no_boot_folder(tmp_path: Path, mount) -> 
     assert info(image)["eltorito"] == []
     with mount(image, "--view", "tracks") as mnt:
         assert not (mnt / "boot").exists()
+
+
+def test_distribution_style_isohybrid_mbr_gpt_and_apm(hybrid, tmp_path: Path, mount) -> None:
+    """The layout Debian-style images use: an isohybrid MBR (any 432-byte template that starts
+    the way libisofs wants for an APM), a GPT and an Apple partition map beside El Torito. The
+    boot images are unchanged; the map is reported, and no HFS volume is claimed (its "EFI"
+    partition, typed Apple_HFS, holds the FAT image)."""
+    _, isolinux, efi = hybrid
+    tree = tmp_path / "tree"
+    template = tmp_path / "isohdpfx.bin"
+    template.write_bytes(bytes([0x33, 0xED]) + b"\x90" * 30 + random.Random(4).randbytes(400))
+    image = tmp_path / "distro.iso"
+    run("xorriso", "-as", "mkisofs", "-R", "-J", "-o", image, "-isohybrid-mbr", template,
+        "-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot",
+        "-boot-load-size", "4", "-boot-info-table", "-eltorito-alt-boot", "-e", "EFI/boot/efi.img",
+        "-no-emul-boot", "-isohybrid-gpt-basdat", "-isohybrid-apm-hfsplus", tree)
+    entries = check_catalog(image)
+    got = info(image)
+    assert got["filesystems"] == ["iso9660", "joliet", "rockridge"]
+    assert got["hfs"]["volumes"] == []
+    efi_part = [p for p in got["hfs"]["partition_map"] if p["name"] == "EFI"]
+    assert efi_part and efi_part[0]["start"] == entries[1]["load_rba"]
+    with mount(image, "--view", "tracks") as mnt:
+        assert (mnt / "boot" / "01-x86-noemul.img").read_bytes() == \
+            with_boot_info_table(isolinux, entries[0]["load_rba"])
+        assert (mnt / "boot" / "02-efi.img").read_bytes() == efi
