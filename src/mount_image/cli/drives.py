@@ -69,6 +69,7 @@ class DriveInfo:
                 "mounted": self.mounted}
 
 
+MEDIA_COUNTERS = ("ID_CDROM_MEDIA_STATE", "ID_CDROM_MEDIA_SESSION", "ID_CDROM_MEDIA_TRACK")
 UDEV_KEYS = ("ID_CDROM", "ID_FS_", "ID_MODEL", "ID_VENDOR", "ID_BUS", "ID_SERIAL", "ID_TYPE",
              "DISK_MEDIA_CHANGE")
 
@@ -166,11 +167,14 @@ def _media(info: DriveInfo) -> str:
     props = info.udev
     parts = []
     if info.kind == "optical":
+        # cdrom_id: ID_CDROM_MEDIA_<profile>=1 (CD, CD_R, DVD_PLUS_RW, BD_R_SRM, ...) next to
+        # counters whose value may be 1 too (SESSION_COUNT, TRACK_COUNT_DATA, ...) and STATE.
         kinds = sorted(k.removeprefix("ID_CDROM_MEDIA_").lower() for k, v in props.items()
                        if k.startswith("ID_CDROM_MEDIA_") and v == "1"
-                       and k.count("_") == 3 and not k.endswith(("_SESSION_COUNT", "_TRACK_COUNT")))
+                       and not k.startswith(MEDIA_COUNTERS))
+        state = props.get("ID_CDROM_MEDIA_STATE")
         if kinds:
-            parts.append("+".join(kinds))
+            parts.append("+".join(kinds) + (f" ({state})" if state and state != "complete" else ""))
         elif props.get("ID_CDROM_MEDIA") == "1" or info.size > 0:
             parts.append("disc")
         else:

@@ -124,3 +124,23 @@ def test_human_size() -> None:
     assert human_size(2048) == "2.0 KiB"
     assert human_size(700 * 2**20) == "700.0 MiB"
     assert human_size(4_700_000_000) == "4.4 GiB"
+
+
+def test_table_row_of_a_drive_as_udev_describes_it() -> None:
+    """udev's cdrom_id properties for a DVD-R holding an ISO (names as systemd's cdrom_id prints
+    them: a profile flag next to counters whose value is also 1)."""
+    from mount_image.cli.drives import DriveInfo, format_table
+    udev = {"ID_CDROM": "1", "ID_CDROM_DVD": "1", "ID_CDROM_MEDIA": "1", "ID_CDROM_MEDIA_DVD_R": "1",
+            "ID_CDROM_MEDIA_STATE": "complete", "ID_CDROM_MEDIA_SESSION_COUNT": "1",
+            "ID_CDROM_MEDIA_TRACK_COUNT": "1", "ID_CDROM_MEDIA_TRACK_COUNT_DATA": "1",
+            "ID_FS_TYPE": "iso9660", "ID_FS_LABEL": "BACKUP_2024"}
+    drive = DriveInfo(device="/dev/sr0", sys_name="sr0", number="11:0", kind="optical",
+                      size=4_700_000_000, removable=True, udev=udev,
+                      mounted=[{"mountpoint": "/mnt/x", "image": "/dev/sr0"}])
+    header, row = format_table([drive])
+    cells = row.split("  ")
+    assert [c.strip() for c in cells if c.strip()] == ["/dev/sr0", "optical", "4.4 GiB",
+                                                        "dvd_r; iso9660", "BACKUP_2024", "/mnt/x"]
+    empty = DriveInfo(device="/dev/sr1", sys_name="sr1", number="11:1", kind="optical", size=0,
+                      removable=True, udev={"ID_CDROM": "1", "ID_CDROM_CD_R": "1"})
+    assert "no disc" in format_table([empty])[1]
