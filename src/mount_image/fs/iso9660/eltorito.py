@@ -189,15 +189,18 @@ def _image(device: BlockDevice, number: int, entry: BootEntry,
     if media in FLOPPY_BYTES:
         size_from, size = "emulation", FLOPPY_BYTES[media]
         return BootImage(number, entry, name, size, min(size, available), size_from, path)
-    mbr_size = _mbr_size(device, rba) if media == 4 else 0
+    try:
+        mbr_size = _mbr_size(device, rba) if media == 4 else 0
+        fat_size = 0 if mbr_size or length else _fat_size(device, rba)
+    except CorruptDataError as exc:   # a short image: the catalog's count stands
+        log.warning("El Torito entry %d: %s", number, exc)
+        mbr_size = fat_size = 0
     if mbr_size:
         size_from, size = "mbr", mbr_size
     elif length:
         size_from, size = "iso9660-file", length
-    else:
-        fat_size = _fat_size(device, rba)
-        if fat_size:
-            size_from, size = "fat", fat_size
+    elif fat_size:
+        size_from, size = "fat", fat_size
     size = min(size, available)
     return BootImage(number, entry, name, size, size, size_from, path)
 

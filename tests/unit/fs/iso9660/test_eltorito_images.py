@@ -170,3 +170,38 @@ def test_a_directory_loop_does_not_hang_the_search() -> None:
     iso.put(60, b"\x55" * 100)
     (got,) = images(iso.build())
     assert (got.size, got.size_from) == (SECTOR, "catalog")
+
+
+def test_damaged_catalogs_and_images_never_escape_as_other_errors() -> None:
+    """Each byte of the catalog and of the images' first sectors, overwritten in turn (seeded):
+    reading the images either works or is a CorruptDataError, and every size stays bounded."""
+    import random
+    from mount_image.errors import CorruptDataError
+    from mount_image.fs.iso9660.eltorito import boot_images
+    from mount_image.fs.iso9660.volume import read_volume_set
+    entries = (boot_catalog_entry(40, 0) + section_header(3, final=False)
+               + boot_catalog_entry(44, 1, media=4) + section_extension(b"X")
+               + boot_catalog_entry(48, 1, media=2) + boot_catalog_entry(50, 0)
+               + section_header(1, platform=0) + boot_catalog_entry(52, 0))
+    iso, catalog = bootable(entries, raw={40: fat_boot_sector(100), 44: mbr(1, 20), 50: b"\x99" * 600})
+    base = bytearray(iso.build())
+    rng = random.Random(1234)
+    for _ in range(400):
+        image = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            where = rng.choice([catalog * SECTOR + rng.randrange(256), 40 * SECTOR + rng.randrange(512),
+                                44 * SECTOR + 446 + rng.randrange(66)])
+            image[where] = rng.randrange(256)
+        dev = device(bytes(image[:rng.choice([len(image), 45 * SECTOR, 41 * SECTOR + 100])]))
+        volumes = read_volume_set(dev)
+        try:
+            got = boot_images(dev, volumes.boot_record, volumes.primary.root_directory_record)
+        except CorruptDataError:
+            continue
+        for g in got:
+            assert 0 <= g.stored <= g.size
+            assert g.size <= max(3 * 1_474_560, dev.size)
+            try:
+                assert len(read_boot_image(dev, g, 0, g.size)) == g.size
+            except CorruptDataError:
+                pass
