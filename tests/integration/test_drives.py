@@ -152,8 +152,10 @@ def test_drives_without_pyudev_is_one_line_exit_2() -> None:
     code = ("import sys; sys.modules['pyudev'] = None\n"
             "from mount_image.cli.main import main\n"
             "sys.exit(main(['drives']))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
-    assert one_line_error(proc) == ("drives: needs the Python package pyudev (pip install "
-                                    "'mount-image[drives]', or apt install python3-pyudev)")
-    assert proc.stdout == ""
+    for args in ("['drives']", "['drives', '--json']", "['drives', '--watch']"):
+        proc = subprocess.run([sys.executable, "-c", code.replace("['drives']", args)],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2
+        assert one_line_error(proc) == ("drives: needs the Python package pyudev (pip install "
+                                        "'mount-image[drives]', or apt install python3-pyudev)")
+        assert proc.stdout == ""

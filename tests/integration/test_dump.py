@@ -181,3 +181,18 @@ def test_dump_progress_on_a_terminal_rewrites_one_line(tmp_path: Path) -> None:
     assert len(updates) >= 3, text                 # several rewrites of the one line
     assert all(u.startswith("dump: ") for u in updates[1:]), updates
     assert updates[-1].replace("\r\n", "\n") == final_line(iso, out, str(slow)) + "\n"
+
+
+def test_dump_bad_sources_are_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "out.iso"
+    proc = run_cli("dump", tmp_path / "missing.iso", out)
+    assert proc.returncode == 2
+    assert one_line_error(proc) == f"{tmp_path / 'missing.iso'}: no such file"
+    proc = run_cli("dump", tmp_path, out)
+    assert proc.returncode == 2
+    assert one_line_error(proc) == f"{tmp_path}: is a directory, not an image file"
+    iso = make_iso(tmp_path)
+    proc = run_cli("dump", iso, out, "--track", "2")
+    assert proc.returncode == 2
+    assert one_line_error(proc) == f"{iso}: no track 2"
+    assert not out.exists() and not Path(f"{out}.part").exists()
