@@ -12,6 +12,13 @@ session), MTYP (media type), CDTX (CD-TEXT packs, decoded by cdtext.py into the 
 tracks' fields), END! (end of the list). The walk is
 capped (MAX_CHUNKS) and every offset and size is checked against the file before use. Only the
 chunk list is read, never track data.
+
+Multi-session images hold one CUEX/CUES + DAOX/DAOI (or ETN2/ETNF) group and one SINF per
+session (libmirage reads them session by session). CUEX addresses are disc LBAs and DAOX offsets
+point into the file, where the sessions' stored sectors follow each other with no gap, so both
+are taken as they are. A later session's first track that has no CUEX address (TAO images) is
+placed after the unstored lead-out, lead-in and pregap: 11400 sectors after session 1, 6900 after
+later ones, as libmirage lays out such sessions.
 """
 
 from __future__ import annotations
@@ -70,6 +77,10 @@ SINF_BODY = make_struct(">I", 4, "NRG SINF")
 MAX_CHUNKS = 1024          # a 99-track, 99-session image has a few hundred chunks at most
 MAX_CHUNK_SIZE = 1 << 20   # DAOX of 99 tracks is ~4 KiB; CD-TEXT at most a few KiB
 TAO_PREGAP = 150           # each TAO track after the first has an unstored 2-second pregap
+LEAD_OUT_FIRST = 6750      # between sessions, not stored: lead-out after session 1 (90 s),
+LEAD_OUT_LATER = 2250      # after later sessions (30 s), then the next session's lead-in (60 s)
+LEAD_IN = 4500             # and its first track's 2-second pregap (Orange Book)
+SESSION_PREGAP = 150
 LEAD_OUT = 0xAA
 
 # NRG mode byte -> (TrackMode, kind, stored sector size, subchannel bytes) per libmirage.
@@ -298,12 +309,21 @@ def _place(path: str, source: ByteSource, chunks: _Chunks) -> list[Track]:
             start = stored_pregap - 150
         else:
             start = previous_end_lba + stored_pregap
+        session = _session_of(i, chunks.sessions, len(chunks.tracks))
+        between = 0            # lead-out and lead-in before this track (a session's first)
+        if session > 1 and session != _session_of(i - 1, chunks.sessions, len(chunks.tracks)):
+            between = (LEAD_OUT_FIRST if session == 2 else LEAD_OUT_LATER) + LEAD_IN
+            if 1 not in points:
+                # no CUEX address: after the lead-out, lead-in and pregap that no image stores
+                # (as libmirage lays out TAO sessions)
+                gap = between + max(SESSION_PREGAP, stored_pregap)
+                start = max(start, previous_end_lba + gap)
         if i and start < previous_end_lba:
             raise _fail(path, stored.where, f"track {number} starts at LBA {start}, inside track "
                                             f"{number - 1} (which ends at LBA {previous_end_lba})")
         pregap = stored_pregap
         if stored.tao_start is not None and i > 0:
-            pregap = start - previous_end_lba  # unstored TAO gap
+            pregap = start - previous_end_lba - between  # unstored TAO gap
         indexes = tuple(Index(n, lba) for n, lba in sorted(points.items())) or (
             (Index(0, start - stored_pregap),) if stored_pregap else ()) + (Index(1, start),)
         out.append(Track(
@@ -313,6 +333,25 @@ def _place(path: str, source: ByteSource, chunks: _Chunks) -> list[Track]:
             file_name=path, isrc=stored.isrc, flags=_flags(chunks.cue_ctrl.get(number, 0) >> 4),
         ))
         previous_end_lba = start + sectors
+    return out
+
+
+def _session_of(index: int, counts: list[int], total: int) -> int:
+    """The 1-based session of the ``index``-th track from the SINF counts (one session when the
+    counts do not add up to the tracks)."""
+    if sum(counts) != total:
+        return 1
+    for number, end in enumerate(_running(counts), 1):
+        if index < end:
+            return number
+    return len(counts)
+
+
+def _running(counts: list[int]) -> list[int]:
+    out, total = [], 0
+    for count in counts:
+        total += count
+        out.append(total)
     return out
 
 

@@ -235,7 +235,21 @@ def test_tao_etn2_with_sessions(tmp_path: Path) -> None:
     ]))
     assert [(s.number, [t.number for t in s.tracks]) for s in disc.sessions] == [(1, [1]), (2, [2])]
     t1, t2 = disc.tracks
-    assert (t1.start, t1.sectors, t2.start, t2.sectors, t2.offset, t2.session) == (0, 30, 180, 5, 30 * 2048, 2)
+    # session 2 starts after session 1's lead-out (6750), its lead-in (4500) and pregap (150),
+    # none of them in the file: the data stays at the byte after session 1's
+    assert (t1.start, t1.sectors, t2.start, t2.sectors, t2.offset, t2.session) == \
+        (0, 30, 30 + 11400, 5, 30 * 2048, 2)
+    assert t2.pregap == 150       # its own pregap; the lead-out and lead-in are not a track's
+
+
+def test_three_tao_sessions_use_the_shorter_gap_later(tmp_path: Path) -> None:
+    data = b"\0" * (3 * 10 * 2048)
+    disc = parse(tmp_path, nrg(data, [
+        etn([(0, 10 * 2048, 0x00, 0)]), chunk(b"SINF", struct.pack(">I", 1)),
+        etn([(10 * 2048, 10 * 2048, 0x00, 10)]), chunk(b"SINF", struct.pack(">I", 1)),
+        etn([(20 * 2048, 10 * 2048, 0x00, 20)]), chunk(b"SINF", struct.pack(">I", 1)),
+    ]))
+    assert [t.start for t in disc.tracks] == [0, 10 + 11400, 10 + 11400 + 10 + 6900]
 
 
 def test_unknown_chunks_are_skipped(tmp_path: Path) -> None:
