@@ -4,7 +4,7 @@ Fixtures: genisoimage -apple from Mac files in the forms it reads (MacOS X Apple
 and Netatalk ``.AppleDouble/name``, both written here per the AppleDouble v2 spec, and MacBinary
 II), with -R or -XA; genisoimage -hfs (with and without -part) and xorriso -hfsplus hybrids;
 AS entries (no Linux tool writes them) from tests/builders. Independent readers: hfsutils
-(hmount/hls read the HFS side of the same files), isoinfo (the associated file's record),
+(hmount/hls read the HFS side of the same files), isoinfo and 7-Zip (the associated file's record),
 xorriso -report_system_area (the Apple partition map).
 """
 
@@ -117,6 +117,10 @@ def test_the_fork_is_the_associated_record_isoinfo_lists(tmp_path: Path, mount) 
     listing = run("isoinfo", "-l", "-i", image)
     sizes = [int(m.group(1)) for m in re.finditer(r"\s(\d+) \w{3} .*\]\s+README\.TXT;1", listing)]
     assert sizes == [len(FORK), len(b"data fork\n")], listing     # associated record first
+    # 7-Zip lists the associated file as a second readme.txt, with the fork's size
+    seven = run("7zz", "l", "-slt", image)
+    records = re.findall(r"^Path = readme\.txt\n(?:\w[^\n]* = [^\n]*\n)*?Size = (\d+)", seven, re.M)
+    assert list(map(int, records)) == sizes, seven
     with mount(image) as mnt:
         assert len(os.getxattr(mnt / "readme.txt", "user.com.apple.ResourceFork")) == sizes[0]
 
