@@ -16,6 +16,10 @@ Unlike a cue sheet, positions are cdrdao's: each track's data is the concatenati
 ``mm:ss:ff`` (sectors of the track's stored size) or a plain number: samples (4 bytes) for audio
 FILE items, bytes otherwise. A length of 0 or no length means "to the end of the file".
 
+A TOC file describes one session: cdrdao has no session statement (it writes a later session
+from a toc file of its own, ``cdrdao write --multi``), so every track here is in session 1 from
+LBA 0, and a ``SESSION`` statement is refused as such rather than as an unknown word.
+
 Files are looked up as cue.py does: in the toc's folder, as written then ignoring case; a name
 that is absolute or leaves the folder is looked up by its base name there, else refused. No
 track data is read; every range is checked against its file's size.
@@ -244,6 +248,9 @@ class _Parser:
     def parse(self) -> list[_Track]:
         tracks: list[_Track] = []
         while (tok := self.peek()) is not None:
+            if not tok.quoted and tok.text.upper() == "SESSION":
+                raise self.fail("SESSION: a cdrdao TOC file describes one session (a multi-session disc "
+                                "has one TOC file per session)", tok.line)
             if self.word("TRACK"):
                 tracks.append(self.track(len(tracks) + 1, tok.line))
             elif tracks:

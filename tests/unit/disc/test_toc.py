@@ -230,6 +230,8 @@ def test_name_outside_the_folder_is_refused(tmp_path: Path) -> None:
 MALFORMED = [
     ("unknown statement", 'TRACK MODE1\nFILE "disc.bin" 0\nTRAK AUDIO\n', 3, 'unknown statement "TRAK"'),
     ("unknown header", 'CD_RUM\nTRACK MODE1\nFILE "disc.bin" 0\n', 1, 'unknown statement "CD_RUM"'),
+    ("session", 'TRACK AUDIO\nFILE "disc.bin" 0\nSESSION 2\nTRACK MODE1\nFILE "disc.bin" 0\n', 3,
+     "SESSION: a cdrdao TOC file describes one session"),
     ("unclosed quote", 'TRACK MODE1\nFILE "disc.bin 0\n', 2, "unclosed quote"),
     ("no track", "CD_DA\n// nothing\n", "", "no TRACK"),
     ("track without data", "TRACK AUDIO\nCOPY\nTRACK AUDIO\nSILENCE 0:1:0\n", 1, "TRACK 01 has no data"),
