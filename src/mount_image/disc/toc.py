@@ -245,16 +245,19 @@ class _Parser:
 
     # ---- grammar -----------------------------------------------------------------------------
 
+    def unknown(self, tok: _Tok) -> ImageFormatError:
+        if not tok.quoted and tok.text.upper() == "SESSION":
+            return self.fail("SESSION: a cdrdao TOC file describes one session (a multi-session disc "
+                             "has one TOC file per session)", tok.line)
+        return self.fail(f'unknown statement "{tok.text}"', tok.line)
+
     def parse(self) -> list[_Track]:
         tracks: list[_Track] = []
         while (tok := self.peek()) is not None:
-            if not tok.quoted and tok.text.upper() == "SESSION":
-                raise self.fail("SESSION: a cdrdao TOC file describes one session (a multi-session disc "
-                                "has one TOC file per session)", tok.line)
             if self.word("TRACK"):
                 tracks.append(self.track(len(tracks) + 1, tok.line))
             elif tracks:
-                raise self.fail(f'unknown statement "{tok.text}"', tok.line)
+                raise self.unknown(tok)
             elif self.word("CATALOG"):
                 self.do_catalog(tok.line)
             elif self.word(*DISC_TYPES):
@@ -264,7 +267,7 @@ class _Parser:
             elif self.word("CD_TEXT"):
                 self.cdtext_block(self.cdtext)
             else:
-                raise self.fail(f'unknown statement "{tok.text}"', tok.line)
+                raise self.unknown(tok)
         if not tracks:
             raise ImageFormatError(self.path, None, "no TRACK in the TOC file")
         return tracks
@@ -311,7 +314,7 @@ class _Parser:
             elif handler is not None and keyword not in ("CATALOG",):
                 handler(track, tok.line)
             else:
-                raise self.fail(f'unknown statement "{tok.text}"', tok.line)
+                raise self.unknown(tok)
         if not track.pieces:
             raise self.fail(f"TRACK {number:02d} has no data (FILE, DATAFILE, SILENCE or ZERO)", line)
         if track.start is not None and track.start >= track.length:
