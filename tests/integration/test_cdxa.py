@@ -55,10 +55,18 @@ def test_videocd_nrg_form2_files_are_riff_cdxa(mount) -> None:
             with open(mnt / "segment" / name, "rb") as f:
                 f.seek(41)
                 assert f.read(RAW + 7) == data[41:41 + RAW + 7]
-        # The sequences (cd-info: 75 sectors each) are listed with their RIFF size; their extents
-        # lie in tracks 2-5, past the track the files view mounts.
+        # The sequences (cd-info: 75 sectors each) lie in tracks 2-5: ISO 9660 addresses them by
+        # disc LBA, past the end of track 1, so the files view reads the whole disc.
         for n in range(1, 5):
-            assert (mnt / "mpeg2" / f"avseq0{n}.mpg").stat().st_size == HEADER + 75 * RAW
+            seq = disc.tracks[n]
+            data = (mnt / "mpeg2" / f"avseq0{n}.mpg").read_bytes()
+            assert len(data) == HEADER + 75 * RAW
+            check_riff(data, 75, b"\x15\x55")
+            for i in (0, 1, 74):
+                sector = data[HEADER + i * RAW:HEADER + (i + 1) * RAW]
+                at = seq.offset + i * 2336
+                assert sector[:16] == bcd_header(seq.start + i), (n, i)
+                assert sector[16:] == stored[at:at + 2336], (n, i)
         # Form 1 files read as plain data, as before.
         assert (mnt / "svcd" / "info.svd").read_bytes()[:8] == b"SUPERVCD"
         assert len((mnt / "svcd" / "lot.svd").read_bytes()) == 65536

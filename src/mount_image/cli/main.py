@@ -237,6 +237,11 @@ def describe(opened: Opened) -> dict[str, Any]:
         paths = {t.number: (f"session{t.session}/" if len(disc.sessions) > 1 else "") + track_file_name(t)
                  for t in disc.tracks}
     info.update(describe_disc(disc, paths))
+    choice = opened.session
+    # Sessions that hold a filesystem (from the container, or found inside a plain image) and the
+    # one the files view shows (session=N; the last by default).
+    info["filesystem_sessions"] = [{"number": n, "start": s} for n, s in choice.all] if choice else []
+    info["shown_session"] = choice.number if choice else None
     return info
 
 
@@ -292,7 +297,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     for n, e in enumerate(info["eltorito"], 1):
         lines.append(f"boot entry {n}: {e['platform']} {e['emulation']}, {'bootable' if e['bootable'] else 'not bootable'}, "
                      f"load RBA {e['load_rba']}, {e['sectors']} sectors")
-    lines += [f"sessions:     {len(info['sessions'])}", "", *track_table(info)]
+    lines.append(f"sessions:     {len(info['sessions'])}")
+    if len(info["filesystem_sessions"]) > 1:
+        starts = ", ".join(f"{s['number']} at {s['start']}" for s in info["filesystem_sessions"])
+        lines.append(f"fs sessions:  {starts} (showing {info['shown_session']})")
+    lines += ["", *track_table(info)]
     print("\n".join(lines))
     return EXIT_OK
 

@@ -21,7 +21,7 @@ from ..disc.probe import open_image
 from ..errors import CorruptDataError, MountImageError
 from ..sectors import edc
 from .messages import EXIT_FAILURE, EXIT_OK, error
-from .opening import shown_data_track
+from .opening import choose_session, open_session_fs
 from .options import parse_options
 
 RAW = edc.SECTOR_SIZE
@@ -154,24 +154,21 @@ def _walk(fs: Any) -> Iterator[tuple[str, Any]]:
                 stack.append((path, child, depth + 1))
 
 
-def _open_fs(track: Track, options: Any) -> Any:
-    from ..fs.probe import open_filesystem
-    from ..sectors.blocks import BlockDevice
-    return open_filesystem(BlockDevice(track), options.iso)
-
-
 def map_files(disc: Disc, results: list[TrackResult], options: Any) -> list[str]:
-    """Name, on each bad sector of the files view's track, the files whose extents cover it."""
-    track = shown_data_track(disc)
-    result = next((r for r in results if track is not None and r.track is track), None)
-    if result is None or not result.bad:
+    """Name, on each bad sector of any data track, the files of the files view whose extents
+    cover it."""
+    bad = sorted((b for r in results for b in r.bad), key=lambda b: b.lba)
+    if not bad:
         return []
     try:
-        fs = _open_fs(track, options)
+        choice = choose_session(disc, options)
+        if choice is None:
+            return []
+        fs, base = open_session_fs(disc, choice, options)
     except (MountImageError, OSError):
         return []
-    # Filesystem block b is the track's stored sector b, at LBA track.start + b.
-    blocks = [b.lba - track.start for b in result.bad]
+    # Filesystem block b is disc LBA base + b.
+    blocks = [b.lba - base for b in bad]
     affected: set[str] = set()
     for path, entry in _walk(fs):
         extents = getattr(entry, "extents", ())
@@ -181,8 +178,8 @@ def map_files(disc: Disc, results: list[TrackResult], options: Any) -> list[str]
             hi = bisect.bisect_left(blocks, end, lo)
             name = path + ("/" if entry.stat.is_dir else "")
             for k in range(lo, hi):
-                if name not in result.bad[k].files:
-                    result.bad[k].files.append(name)
+                if name not in bad[k].files:
+                    bad[k].files.append(name)
                 affected.add(name)
     return sorted(affected)
 
