@@ -18,6 +18,12 @@ source is libmirage's image-mds parser (CDEmu, ``libmirage/images/image-mds/imag
 - Footer (16 bytes): offset of the file name (NUL-terminated, UTF-16LE when the widechar flag is
   set); ``*.mdf`` means ``<mds stem>.mdf``.
 
+Multi-session: one session block per session, each with its own track blocks. start_sector is
+the disc LBA (the lead-out, lead-in and pregap between sessions already counted: 11400 sectors
+after session 1) and start_offset the byte in the .mdf, which holds the tracks' own sectors back
+to back with no gap; both are used as they are. Alcohol keeps no CD-TEXT in a version 1 .mds
+that libmirage knows of, so there is none to read here.
+
 Refused with "not supported": MDS version 2 and MDX (encrypted or compressed descriptors used by
 DAEMON Tools), tracks split over several .mdf files. A file name is looked up in the .mds's
 folder only (its base name; as written, else ignoring case).
