@@ -55,3 +55,15 @@ def layout_for(mode: TrackMode, stored_size: int) -> SectorLayout:
         return _LAYOUTS[(mode, stored_size)]
     except KeyError:
         raise UnsupportedError(f"{mode.value} track stored as {stored_size}-byte sectors") from None
+
+
+# CD-i disc label (Green Book, "Disc Label Record"): the block at sector 16 of a CD-i track has
+# record type 1, standard identifier "CD-I " and version 1, where ISO 9660 has its volume
+# descriptor with "CD001". We do not read the CD-i filesystem; this lets a caller say so.
+CDI_LABEL_SECTOR = 16
+CDI_LABEL_ID = b"CD-I "
+
+
+def is_cdi_disc_label(block: bytes) -> bool:
+    """True when a cooked block (the track's sector 16) is a CD-i disc label, not ISO 9660."""
+    return len(block) >= 7 and block[0] == 1 and block[1:6] == CDI_LABEL_ID

@@ -48,3 +48,10 @@ def test_unsupported(mode: TrackMode, stored: int, fragment: str) -> None:
 def test_cdi_layouts_are_mode2_form1(mode: TrackMode, stored: int, user_offset: int) -> None:
     layout = layout_for(mode, stored)
     assert (layout.stored_size, layout.user_offset, layout.user_size) == (stored, user_offset, COOKED_BLOCK)
+
+
+def test_cdi_disc_label_is_told_from_iso9660() -> None:
+    from mount_image.sectors.layout import is_cdi_disc_label
+    label = bytes((1,)) + b"CD-I " + bytes((1,)) + bytes(2041)
+    pvd = bytes((1,)) + b"CD001" + bytes((1,)) + bytes(2041)
+    assert is_cdi_disc_label(label) and not is_cdi_disc_label(pvd) and not is_cdi_disc_label(b"")
