@@ -23,8 +23,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from conftest import is_mounted, kill_daemons, listing, require_tool, unmount
 from support.loopdev import loop_device, wait_detached
 

@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-import pytest
-
 from conftest import is_mounted, one_line_error, require_tool, run_cli, unmount
 from support.loopdev import loop_device
 from support.rawcd import write_single_track

@@ -14,8 +14,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UsageError
 from . import blockdevs, mounts
-from .messages import EXIT_OK, EXIT_USAGE, error, warn
+from .messages import EXIT_OK, warn
 
 UDEV_DATA = "/run/udev/data"    # libudev's database: absent where udevd never ran
 READABLE_FS = ("iso9660", "udf")
@@ -25,16 +26,12 @@ NO_UDEV_NOTE = (f"no udev database ({UDEV_DATA} missing): ID_CDROM/ID_FS propert
                 "devices from /sys, contents from mount-image's own reader")
 
 
-class DrivesUnavailable(Exception):
-    """pyudev cannot be imported or cannot open its context: one line for the user."""
-
-
 def import_pyudev() -> Any:
     try:
         import pyudev
         return pyudev
     except ImportError:
-        raise DrivesUnavailable(PYUDEV_MISSING) from None
+        raise UsageError(PYUDEV_MISSING) from None
 
 
 def udev_context() -> Any:
@@ -42,7 +39,7 @@ def udev_context() -> Any:
     try:
         return pyudev.Context()
     except Exception as exc:  # noqa: BLE001 - libudev missing or broken: one line, not a traceback
-        raise DrivesUnavailable(f"drives: cannot use libudev ({exc})") from None
+        raise UsageError(f"drives: cannot use libudev ({exc})") from None
 
 
 def has_udev_database() -> bool:
@@ -203,14 +200,11 @@ def format_table(drives: list[DriveInfo]) -> list[str]:
 
 
 def cmd_drives(args: argparse.Namespace) -> int:
-    try:
-        if getattr(args, "watch", False):
-            from .watch import run_watch
-            return run_watch(notify=not args.no_notify)
-        drives, with_udev = list_drives(show_all=args.all)
-    except DrivesUnavailable as exc:
-        error(str(exc))
-        return EXIT_USAGE
+    """pyudev missing or unusable: UsageError, one line and exit 2 from main."""
+    if args.watch:
+        from .watch import run_watch
+        return run_watch(notify=not args.no_notify)
+    drives, with_udev = list_drives(show_all=args.all)
     if args.json:
         print(json.dumps({"udev_database": with_udev, "drives": [d.as_json() for d in drives]},
                          indent=2, ensure_ascii=False))

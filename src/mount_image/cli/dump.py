@@ -15,7 +15,7 @@ import stat
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 from ..disc.model import Disc, Track, TrackKind
 from ..disc.probe import open_image
@@ -31,10 +31,6 @@ VERIFY_CHUNK = 8 << 20
 TERMINAL_SECONDS = 0.2
 LINE_SECONDS = 5.0
 LINE_MIN_SECONDS = 1.0
-
-
-class DumpError(Exception):
-    """A failure after the copy started: one line, exit 1, the partial file removed."""
 
 
 @dataclass(slots=True)
@@ -128,7 +124,7 @@ def _read(device: BlockDevice, offset: int, size: int) -> bytes:
             try:
                 read_one(at)
             except OSError as exc:
-                raise DumpError(f"read error at sector {at // BLOCK} (byte {at}): "
+                raise CorruptDataError(f"read error at sector {at // BLOCK} (byte {at}): "
                                 f"{exc.strerror or exc}") from None
         try:  # every sector read fine on its own: one more try of the whole run
             return device.read_bytes(offset, size)
@@ -138,7 +134,7 @@ def _read(device: BlockDevice, offset: int, size: int) -> bytes:
         close = getattr(read_one, "close", None)
         if close:
             close()
-    raise DumpError(f"read error in sectors {offset // BLOCK}-{(offset + size - 1) // BLOCK} "
+    raise CorruptDataError(f"read error in sectors {offset // BLOCK}-{(offset + size - 1) // BLOCK} "
                     f"(byte {offset}): {first_error.strerror or first_error}")
 
 
@@ -260,12 +256,12 @@ def dump(source: str, out: str, *, force: bool = False, track_number: int | None
         read_sha = copy(device, size, fd, progress)
         written = os.fstat(fd).st_size
         if written != size:
-            raise DumpError(f"{part}: {written} bytes written, {size} expected")
+            raise CorruptDataError(f"{part}: {written} bytes written, {size} expected")
         if verify:
             progress.restart()
             disk_sha = hash_written(fd, size, progress)
             if disk_sha != read_sha:
-                raise DumpError(f"{part}: verification failed: the written file's SHA-256 "
+                raise CorruptDataError(f"{part}: verification failed: the written file's SHA-256 "
                                 f"{disk_sha} differs from what was read ({read_sha})")
         os.close(fd)
         fd = -1
@@ -275,7 +271,7 @@ def dump(source: str, out: str, *, force: bool = False, track_number: int | None
                         f"{' + a partial block' if size % BLOCK else ''}) from {source}, "
                         f"sha256 {read_sha}, {state}")
         return EXIT_OK
-    except (DumpError, CorruptDataError) as exc:
+    except CorruptDataError as exc:  # a read error or a failed verification: exit 1
         if stderr.isatty():
             stderr.write("\r\x1b[K")
         error(f"{source}: {exc}" if not str(exc).startswith(source) else str(exc))

@@ -183,7 +183,7 @@ def run_watch(notify: bool = True) -> int:
     _setup_logging()
 
     def stop(*_: object) -> None:
-        raise _Stop
+        raise KeyboardInterrupt  # leaves the poll at once, for SIGTERM as for SIGINT
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
@@ -192,13 +192,9 @@ def run_watch(notify: bool = True) -> int:
         watcher.refresh()
         log.info("%s (%s events; %d mounts)", READY_LINE, source, len(watcher.table))
         _loop(monitor, watcher)
-    except _Stop:
+    except KeyboardInterrupt:
         pass
     return EXIT_OK
-
-
-class _Stop(Exception):
-    """Raised by the SIGTERM/SIGINT handler to leave the poll at once."""
 
 
 def _loop(monitor: Any, watcher: Watcher) -> None:
