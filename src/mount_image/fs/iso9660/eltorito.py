@@ -24,9 +24,9 @@ from ...binary import u16le
 from ...errors import CorruptDataError
 from ...sectors.blocks import BlockDevice
 from .directory import PARENT_ID, SELF_ID, map_iso_name, read_directory
-from .layout import (FLAG_ASSOCIATED, FLAG_DIRECTORY, MEDIA_EXTENSION_FOLLOWS, MEDIA_TYPE_MASK,
-                     SECTOR, BootRecord, DirectoryRecord, FatBootSector, MbrPartitionEntry,
-                     SectionEntry, SectionEntryExtension, SectionHeader, ValidationEntry)
+from .layout import (FLAG_ASSOCIATED, FLAG_DIRECTORY, MEDIA_TYPE_MASK, SECTOR, BootRecord,
+                     DirectoryRecord, FatBootSector, MbrPartitionEntry, SectionEntry,
+                     SectionEntryExtension, SectionHeader, ValidationEntry)
 
 log = logging.getLogger("mount_image.iso9660")
 

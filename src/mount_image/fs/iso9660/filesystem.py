@@ -17,7 +17,8 @@ from ...sectors.blocks import BlockDevice
 from ..base import MAX_DEPTH, MAX_NAME_BYTES, LruCache, Stat
 from . import susp
 from .amiga import AmigaAttributes, parse_amiga
-from .apple import RESOURCE_FORK_XATTR, FINDER_INFO_XATTR, FinderInfo, find_finder_info, resource_fork_xattr
+from .apple import (FINDER_INFO_XATTR, RESOURCE_FORK_XATTR, FinderInfo, find_finder_info,
+                    resource_fork_xattr)
 from .directory import PARENT_ID, SELF_ID, PlacedRecord, map_iso_name, read_directory, strip_version
 from .eltorito import BootEntry, BootImage, boot_images
 from .hfs_detect import AppleLayout, detect_apple

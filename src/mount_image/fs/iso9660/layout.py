@@ -399,17 +399,9 @@ class SectionEntryExtension(FixedStructure):
     _S = make_struct("<BB30s", 32, "El Torito Section Entry Extension")
 
 
-# Section Entry byte 1 (El Torito 1.0 §2.4): bits 0-3 the emulation, bit 5 "an extension
-# record follows", bit 4 (in use since El Torito errata) "image contains an ATAPI driver".
+# Section Entry byte 1 (El Torito 1.0 §2.4): bits 0-3 the emulation; bit 5 says an extension
+# record follows (eltorito.py skips extensions whatever it says: writers forget to set it).
 MEDIA_TYPE_MASK = 0x0F
-MEDIA_EXTENSION_FOLLOWS = 0x20
-
-# The boot information table -boot-info-table writes into a no-emulation image at byte 8
-# (mkisofs/genisoimage man page, "-boot-info-table"): PVD LBA, file LBA, file length and the
-# 32-bit sum of the file's words from byte 64 on, then 40 reserved bytes. Listed for the
-# tests' sake: the boot image is shown as stored, table included.
-BOOT_INFO_TABLE_OFFSET = 8
-BOOT_INFO_TABLE_SIZE = 56
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-
 import pytest
 
 from builders.iso9660 import (ASSOCIATED, SECTOR, IsoBuilder, apple_aa, apple_ba, rr, susp_entry)
