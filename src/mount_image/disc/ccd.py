@@ -309,7 +309,9 @@ def _indexes(path: str, info: _Section | None, entry: _Entry, session: int, firs
             raise ImageFormatError(path, line, f"[{info.name}] INDEX {n}={b} is not after the index before it ({a})")
     if shift is None:                      # a later session without INDEX 1: nothing to place the rest by
         return (Index(1, entry.plba),)
-    if session > 1 and first and found[0][0] == 1 and one > 0:
+    if session > 1 and first and found[0][0] == 1 and one > 0 and shift:
+        # INDEX 1 counted from the session's start: the sectors before it are the stored pregap
+        # (an INDEX 1 equal to PLBA is a disc LBA, as some writers give it: nothing stored before)
         found.insert(0, (0, 0, info.line))
     if one is None:
         found.append((1, entry.plba, info.line))

@@ -157,3 +157,44 @@ def test_unusable_files_are_refused(tmp_path: Path, name: str, content: bytes | 
         parse_ccd(str(s.ccd))
     assert fragment in str(info.value)
     assert str(info.value).startswith(str(s.ccd))
+
+
+# ---- multi-session, scrambled, CD-TEXT (writers in tests/support/multisession.py) ----------------
+
+def test_two_sessions_give_disc_lbas_and_img_offsets(tmp_path: Path) -> None:
+    from support import multisession
+    planned = multisession.plan([[AudioTrack(tone(10))], [DataTrack(ISO)]])
+    ccd = multisession.write_ccd(planned, tmp_path / "two.img")
+    disc = parse_ccd(str(ccd))
+    disc.close()
+    t1, t2 = disc.tracks
+    assert [s.number for s in disc.sessions] == [1, 2]
+    assert (t1.start, t1.sectors, t1.offset) == (0, 10, 0)
+    # 11400 after session 1 on the disc; in the .img right after session 1 plus the stored pregap
+    assert (t2.start, t2.session, t2.offset, t2.pregap_stored) == (10 + 11400, 2, (10 + 150) * 2352, 150)
+    assert t2.indexes == (Index(0, 10 + 11250), Index(1, 10 + 11400))
+
+
+def test_later_session_index_given_as_disc_lba(tmp_path: Path) -> None:
+    from support import multisession
+    planned = multisession.plan([[AudioTrack(tone(10))], [DataTrack(ISO)]])
+    ccd = multisession.write_ccd(planned, tmp_path / "abs.img")
+    text = ccd.read_text().replace("INDEX 0=0\n", "").replace("INDEX 1=150\n", f"INDEX 1={10 + 11400}\n")
+    ccd.write_text(text)
+    (tmp_path / "abs.img").write_bytes((tmp_path / "abs.img").read_bytes()[:10 * 2352]
+                                       + (tmp_path / "abs.img").read_bytes()[160 * 2352:])
+    disc = parse_ccd(str(ccd))
+    disc.close()
+    assert (disc.tracks[1].start, disc.tracks[1].offset, disc.tracks[1].pregap_stored) == (11410, 10 * 2352, 0)
+
+
+def test_cdtext_section_with_a_bad_entry_is_logged(tmp_path: Path, caplog) -> None:
+    import logging
+    s = write_ccd([AudioTrack(tone(5))], tmp_path / "t.img", sub=False)
+    text = s.text + "[CDText]\r\nEntries=2\r\nEntry 0=80 00 00 00 41 6c 62 75 6d 00 00 00 00 00 00 00\r\nEntry 1=zz\r\n"
+    s.ccd.write_text(text)
+    with caplog.at_level(logging.WARNING):
+        disc = parse_ccd(str(s.ccd))
+    disc.close()
+    assert disc.cdtext == (("TITLE", "Album"),)
+    assert "[CDText] entry 1 is not a 16-byte pack in hex" in caplog.text
