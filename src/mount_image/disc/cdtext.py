@@ -153,12 +153,15 @@ def _encoding(packs: list[CdTextPack], where: str) -> str:
 def _in_sequence(packs: list[CdTextPack], where: str) -> list[CdTextPack]:
     """Packs by sequence number, each number once (a repeated one would loop the text)."""
     seen: dict[int, CdTextPack] = {}
+    repeated: list[int] = []
     for pack in packs:
         if pack.sequence in seen:
-            log.warning("%s: CD-TEXT pack sequence number %d repeated; the repeat is dropped",
-                        where, pack.sequence)
+            repeated.append(pack.sequence)
             continue
         seen[pack.sequence] = pack
+    if repeated:
+        log.warning("%s: CD-TEXT pack sequence number %d repeated (%d repeats dropped)",
+                    where, repeated[0], len(repeated))
     return [seen[n] for n in sorted(seen)]
 
 
