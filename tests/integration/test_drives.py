@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import is_mounted, listing, one_line_error, require_tool, run_cli
+from support.faultyfile import faulty_file
 from support.loopdev import loop_device
 
 LABEL = "LOOPDISC"
@@ -75,8 +76,28 @@ def test_empty_device_is_one_line_no_medium(tmp_path) -> None:
         assert not is_mounted(mnt)
 
 
-def _drives_json() -> dict:
-    proc = run_cli("drives", "--json")
+def test_unreadable_device_is_one_line(iso, tmp_path) -> None:
+    """Block 16 fails (as on an audio CD read cooked, or a damaged disc): refused up front."""
+    image, _ = iso
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    with faulty_file(image, tmp_path / "faulty", "--bad", f"{16 * 2048}:{17 * 2048}") as bad:
+        with loop_device(bad) as dev:
+            for args in ((dev, mnt), ("info", dev), ("ls", dev)):
+                proc = run_cli(*args)
+                assert proc.returncode == 2, proc.stderr
+                assert one_line_error(proc) == (f"{dev}: cannot read block 16 (Input/output error): "
+                                                "an audio CD, a blank or a damaged disc?")
+            assert not is_mounted(mnt)
+            # Not listed as holding media we read; --all shows why.
+            assert dev not in [d["device"] for d in _drives_json()["drives"]]
+            drive = next(d for d in _drives_json("--all")["drives"] if d["device"] == dev)
+            assert drive["content"]["readable"] is False
+            assert drive["content"]["error"].startswith("cannot read block 16")
+
+
+def _drives_json(*args: str) -> dict:
+    proc = run_cli("drives", "--json", *args)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -7,7 +7,6 @@ made from); read errors and slow reads come from a FUSE file that fails or dawdl
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pty
@@ -15,13 +14,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
-from conftest import is_mounted, one_line_error, require_tool, run_cli, unmount
+from conftest import one_line_error, require_tool, run_cli
+from support.faultyfile import faulty_file
 from support.loopdev import loop_device
 from support.rawcd import write_single_track
 
-FAULTY = Path(__file__).resolve().parents[1] / "support" / "faultyfile.py"
 BLOCK = 2048
 
 
@@ -42,29 +40,6 @@ def final_line(iso: Path, out: Path, source: str) -> str:
     digest = hashlib.sha256(iso.read_bytes()).hexdigest()
     return (f"dump: {out}: {size} bytes ({size // BLOCK} blocks of {BLOCK}) from {source}, "
             f"sha256 {digest}, verified")
-
-
-@contextlib.contextmanager
-def faulty_file(source: Path, mnt: Path, *args: str) -> Iterator[Path]:
-    """``mnt/disc.iso``: ``source`` through a FUSE file that fails or dawdles as told."""
-    require_tool("fusermount3")
-    mnt.mkdir()
-    proc = subprocess.Popen([sys.executable, str(FAULTY), str(source), str(mnt), *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        while not is_mounted(mnt):
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "faulty file system did not mount"
-            time.sleep(0.05)
-        yield mnt / "disc.iso"
-    finally:
-        unmount(mnt)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_dump_of_a_loop_device_is_the_iso_byte_for_byte(tmp_path: Path) -> None:

@@ -11,10 +11,15 @@ Runs in the foreground until unmounted (``fusermount3 -u``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import stat
+import subprocess
+import sys
 import time
+from pathlib import Path
+from typing import Iterator
 
 import mfusepy
 
@@ -47,6 +52,31 @@ class FaultyFile(mfusepy.Operations):
         if self.bad and offset < self.bad[1] and offset + size > self.bad[0]:
             raise mfusepy.FuseOSError(errno.EIO)
         return os.pread(self.fd, size, offset)
+
+
+@contextlib.contextmanager
+def faulty_file(source: Path, mnt: Path, *args: str) -> Iterator[Path]:
+    """``mnt/disc.iso``: ``source`` through this filesystem, failing or dawdling as told."""
+    from conftest import is_mounted, require_tool, unmount
+
+    require_tool("fusermount3")
+    mnt.mkdir()
+    proc = subprocess.Popen([sys.executable, __file__, str(source), str(mnt), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while not is_mounted(mnt):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "faulty file system did not mount"
+            time.sleep(0.05)
+        yield mnt / "disc.iso"
+    finally:
+        unmount(mnt)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import importlib
 import os
 import stat
 
+from ..errors import ImageFormatError
 from ..io.source import FileSource
 from .model import Disc
 from .plain import open_plain
@@ -40,9 +41,12 @@ def open_image(path: str) -> Disc:
     try:
         from .raw import open_raw, raw_mode
 
+        device = _is_block_device(path)
+        if device:
+            _check_readable(path, source)
         if raw_mode(source) is not None:
             return open_raw(path, source)
-        return open_plain(path, source, device=_is_block_device(path))
+        return open_plain(path, source, device=device)
     except BaseException:
         source.close()
         raise
@@ -53,3 +57,22 @@ def _is_block_device(path: str) -> bool:
         return stat.S_ISBLK(os.stat(path).st_mode)
     except OSError:
         return False  # the parser or FileSource names the problem
+
+
+# Where the filesystems on discs start: after the 16-block system area (ECMA-119 §6.2.1), ISO
+# 9660's volume descriptors, and UDF's volume recognition sequence at the same byte 32768.
+FIRST_DESCRIPTOR = 16
+COOKED = 2048
+
+
+def _check_readable(path: str, source: FileSource) -> None:
+    """A device whose first blocks cannot be read (an audio CD read cooked, a damaged or blank
+    disc) is refused here, with the block, rather than by an I/O error deep in a parser."""
+    if source.size <= FIRST_DESCRIPTOR * COOKED:
+        return  # empty (no medium) or tiny: open_plain and the filesystem say what is wrong
+    try:
+        source.pread(FIRST_DESCRIPTOR * COOKED, COOKED)
+    except OSError as exc:
+        raise ImageFormatError(path, None, f"cannot read block {FIRST_DESCRIPTOR} "
+                               f"({exc.strerror or exc}): an audio CD, a blank or a damaged "
+                               "disc?") from None
