@@ -201,11 +201,16 @@ def _loop(monitor: Any, watcher: Watcher) -> None:
     last = time.monotonic()
     while True:
         device = monitor.poll(timeout=REFRESH_SECONDS)
-        if device is not None:
-            # A mount made a moment ago is learnt now; mounts already known keep the devices
-            # learnt while they were there (a removed device can no longer be looked up).
-            watcher.refresh()
-            watcher.handle(DeviceEvent.from_udev(device))
-        if device is None or time.monotonic() - last >= REFRESH_SECONDS:
-            watcher.refresh()
-            last = time.monotonic()
+        try:
+            if device is not None:
+                # A mount made a moment ago is learnt now; mounts already known keep the
+                # devices learnt while they were there (a removed device cannot be looked up).
+                watcher.refresh()
+                watcher.handle(DeviceEvent.from_udev(device))
+            if device is None or time.monotonic() - last >= REFRESH_SECONDS:
+                watcher.refresh()
+                last = time.monotonic()
+        except KeyboardInterrupt:
+            raise
+        except Exception:  # noqa: BLE001 - our bug: say it, keep watching the other mounts
+            log.exception("internal error while handling a device event")
