@@ -161,7 +161,11 @@ def test_watch_unmounts_images_whose_device_is_removed(tmp_path: Path) -> None:
             assert is_mounted(elsewhere)
             assert listing(elsewhere) == listing(tree)
 
-            notes = watch.notes.read_text().splitlines()
+            # notify-send runs right after the log line: give the second one its moment.
+            def notes_written() -> list[str]:
+                return watch.notes.read_text().splitlines() if watch.notes.exists() else []
+            assert wait_for(lambda: len(notes_written()) >= 2), notes_written()
+            notes = notes_written()
             assert len(notes) == 2, notes
             assert notes[0].startswith("--app-name=mount-image|--icon=media-eject|Unmounted disc.iso|")
             assert f"{from_stick}: device {stick_dev} removed" in notes[0]
