@@ -10,7 +10,7 @@ from ..base import MAX_DIRECTORY_ENTRIES, MAX_SYMLINK_BYTES
 from .dstring import decode_cs0
 from .layout import (FID_DELETED, FID_DIRECTORY, FID_HIDDEN, FID_PARENT, PC_CURRENT, PC_NAME,
                      PC_PARENT, PC_ROOT, PC_ROOT_ALIAS, TAG_FID, FileIdentifierDescriptor,
-                     PathComponent, parse_tag)
+                     PathComponent, check_tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,22 +32,20 @@ def parse_directory(data: bytes, what: str, unhide: bool = False) -> list[Direct
     offset = 0
     view = memoryview(data)
     while offset + 38 <= len(data):
-        if not any(view[offset:offset + 16]):
+        if data[offset] == 0 and data[offset + 1] == 0 and not any(view[offset:offset + 16]):
             break  # zero padding at the end of the last block
         if len(items) >= MAX_DIRECTORY_ENTRIES:
             raise CorruptDataError(f"{what}: more than {MAX_DIRECTORY_ENTRIES} entries")
-        where = f"{what}: file identifier descriptor at byte {offset}"
-        parse_tag(view, offset, TAG_FID, None, where)
+        check_tag(view, offset, TAG_FID, None, what + f": file identifier descriptor at byte {offset}")
         fid = FileIdentifierDescriptor.parse(view, offset)
         offset += fid.size
         chars = fid.file_characteristics
         if chars & (FID_DELETED | FID_PARENT) or (chars & FID_HIDDEN and not unhide):
             continue
-        if fid.icb.extent_length == 0:
+        if fid.icb_length == 0:
             continue  # a name with no ICB (an unused FID kept for reuse)
-        items.append(DirectoryItem(decode_cs0(fid.file_identifier), fid.icb.partition_reference_number,
-                                   fid.icb.logical_block_number, bool(chars & FID_DIRECTORY),
-                                   bool(chars & FID_HIDDEN)))
+        items.append(DirectoryItem(decode_cs0(fid.file_identifier), fid.icb_ref, fid.icb_lbn,
+                                   bool(chars & FID_DIRECTORY), bool(chars & FID_HIDDEN)))
     return items
 
 

@@ -14,7 +14,7 @@ from ...errors import CorruptDataError
 from .layout import (AD_EXTENDED, AD_IN_ICB, AD_LONG, AD_SHORT, EXTENT_LENGTH_MASK, EXTENT_NEXT,
                      EXTENT_RECORDED, STRATEGY_4096, TAG_AED, TAG_EFE, TAG_FE, TAG_IE,
                      AllocationExtentDescriptor, ExtAd, FileEntry, LongAd, ShortAd,
-                     parse_indirect_entry, parse_tag)
+                     check_tag, parse_indirect_entry)
 
 MAX_AD_EXTENTS = 1 << 20        # allocation descriptors of one file
 MAX_AED_BLOCKS = 1 << 16        # continuation blocks of one file's descriptors
@@ -53,25 +53,29 @@ class Extent:
 
 
 def read_tagged(space: Space, ref: int, lbn: int, expected: int | tuple[int, ...],
-                what: str) -> tuple[bytes, int, int]:
+                what: str, prefetched: dict[int, bytes] | None = None) -> tuple[bytes, int, int]:
     """The block at (ref, lbn) holding a good descriptor: bytes, tag identifier, byte position.
 
-    Each copy the partition has (a metadata partition's mirror) is tried in turn."""
+    Each copy the partition has (a metadata partition's mirror) is tried in turn; blocks in
+    ``prefetched`` (absolute block -> bytes) are not read again."""
     error: CorruptDataError | None = None
     for block in space.candidates(ref, lbn):
         try:
-            raw = space.read_blocks(block, 1)
-            tag = parse_tag(raw, 0, expected, lbn, f"{what} at block {lbn} of partition {ref}")
-            return raw, tag.tag_identifier, block * space.block_size
+            raw = prefetched.get(block) if prefetched else None
+            if raw is None:
+                raw = space.read_blocks(block, 1)
+            ident = check_tag(raw, 0, expected, lbn, f"{what} at block {lbn} of partition {ref}")
+            return raw, ident, block * space.block_size
         except CorruptDataError as exc:
             error = exc
     raise error or CorruptDataError(f"{what} at block {lbn} of partition {ref}: not mapped")
 
 
-def read_icb(space: Space, ref: int, lbn: int, what: str = "file entry") -> Icb:
+def read_icb(space: Space, ref: int, lbn: int, what: str = "file entry",
+             prefetched: dict[int, bytes] | None = None) -> Icb:
     """The file entry at (ref, lbn), after indirect entries and strategy 4096 successors."""
     for _ in range(MAX_ICB_HOPS):
-        raw, ident, position = read_tagged(space, ref, lbn, (TAG_FE, TAG_EFE, TAG_IE), what)
+        raw, ident, position = read_tagged(space, ref, lbn, (TAG_FE, TAG_EFE, TAG_IE), what, prefetched)
         if ident == TAG_IE:
             target = parse_indirect_entry(raw)
             if target.extent_length == 0:
@@ -80,7 +84,7 @@ def read_icb(space: Space, ref: int, lbn: int, what: str = "file entry") -> Icb:
             continue
         entry = FileEntry.parse(raw, 0, extended=ident == TAG_EFE)
         if entry.icb_tag.strategy_type == STRATEGY_4096:
-            newer = _successor(space, ref, lbn)
+            newer = _successor(space, ref, lbn, prefetched)
             if newer is not None and newer != (ref, lbn):
                 ref, lbn = newer
                 continue
@@ -92,17 +96,58 @@ def read_icb(space: Space, ref: int, lbn: int, what: str = "file entry") -> Icb:
     raise CorruptDataError(f"{what} at block {lbn}: more than {MAX_ICB_HOPS} indirect entries")
 
 
-def _successor(space: Space, ref: int, lbn: int) -> tuple[int, int] | None:
+def _successor(space: Space, ref: int, lbn: int,
+               prefetched: dict[int, bytes] | None) -> tuple[int, int] | None:
     """Strategy 4096: the block after a direct entry may hold an indirect entry to a newer ICB;
     an unrecorded or other block there means this entry is the current one."""
     try:
-        raw, _ident, _pos = read_tagged(space, ref, lbn + 1, TAG_IE, "indirect entry")
+        raw, _ident, _pos = read_tagged(space, ref, lbn + 1, TAG_IE, "indirect entry", prefetched)
     except CorruptDataError:
         return None
     target = parse_indirect_entry(raw)
     if target.extent_length == 0:
         return None
     return target.partition_reference_number, target.logical_block_number
+
+
+PREFETCH_GAP = 8           # unused blocks read through rather than starting another read
+PREFETCH_RUN = 256         # blocks in one read
+
+
+def prefetch(space: Space, where: list[tuple[int, int]], successors: bool = False) -> dict[int, bytes]:
+    """The blocks of these (ref, lbn) ICBs read in few large reads: file entries of one
+    directory are usually written next to each other, and one read per file is what makes
+    listing a big directory slow. Unmapped blocks are left out (read_icb reports them)."""
+    blocks: set[int] = set()
+    for ref, lbn in where:
+        try:
+            found = space.candidates(ref, lbn)
+        except CorruptDataError:
+            continue
+        if found:
+            blocks.add(found[0])
+            if successors:
+                blocks.add(found[0] + 1)
+    out: dict[int, bytes] = {}
+    order = sorted(blocks)
+    bs = space.block_size
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and order[j + 1] - order[j] <= PREFETCH_GAP and \
+                order[j + 1] - order[i] < PREFETCH_RUN:
+            j += 1
+        first, count = order[i], order[j] - order[i] + 1
+        try:
+            data = space.read_blocks(first, count)
+        except CorruptDataError:
+            i = j + 1
+            continue  # past the image: each block is read (and reported) on its own
+        for block in order[i:j + 1]:
+            at = (block - first) * bs
+            out[block] = data[at:at + bs]
+        i = j + 1
+    return out
 
 
 def allocation_extents(space: Space, icb: Icb) -> list[Extent]:

@@ -93,22 +93,34 @@ def parse_tag(buf: bytes | memoryview, offset: int, expected: int | tuple[int, .
               location: int | None, what: str, check_crc: bool = True) -> Tag:
     """The tag at ``offset``, checked: identifier, checksum, CRC (its stated length must fit in
     ``buf``) and, when ``location`` is given, the recorded location (3/7.2.8)."""
-    tag = Tag.parse(buf, offset)
-    if Tag.checksum(buf, offset) != tag.tag_checksum:
+    check_tag(buf, offset, expected, location, what, check_crc)
+    return Tag.parse(buf, offset)
+
+
+def check_tag(buf: bytes | memoryview, offset: int, expected: int | tuple[int, ...] | None,
+              location: int | None, what: str, check_crc: bool = True) -> int:
+    """``parse_tag``'s checks without building the Tag (it runs once per file listed);
+    returns the tag identifier."""
+    if offset < 0 or offset + 16 > len(buf):
+        check_length(buf, offset, 16, "descriptor tag")
+    ident, _ver, checksum, _r, _serial, crc, crc_len, tag_location = _TAG.unpack_from(buf, offset)
+    head = buf[offset:offset + 16]
+    if (sum(head) - head[4]) & 0xFF != checksum:
         raise CorruptDataError(f"{what}: tag checksum mismatch")
-    wanted = (expected,) if isinstance(expected, int) else expected
-    if wanted is not None and tag.tag_identifier not in wanted:
-        raise CorruptDataError(f"{what}: tag identifier {tag.tag_identifier}, expected "
+    if expected is not None and ident != expected and (
+            isinstance(expected, int) or ident not in expected):
+        wanted = (expected,) if isinstance(expected, int) else expected
+        raise CorruptDataError(f"{what}: tag identifier {ident}, expected "
                                f"{' or '.join(map(str, wanted))}")
-    if location is not None and tag.tag_location != location & 0xFFFFFFFF:
-        raise CorruptDataError(f"{what}: tag says block {tag.tag_location}, found at block {location}")
-    if check_crc and tag.descriptor_crc_length:
+    if location is not None and tag_location != location & 0xFFFFFFFF:
+        raise CorruptDataError(f"{what}: tag says block {tag_location}, found at block {location}")
+    if check_crc and crc_len:
         start = offset + 16
-        if start + tag.descriptor_crc_length > len(buf):
-            raise CorruptDataError(f"{what}: CRC length {tag.descriptor_crc_length} runs past the descriptor")
-        if crc_itu(memoryview(buf)[start:start + tag.descriptor_crc_length]) != tag.descriptor_crc:
+        if start + crc_len > len(buf):
+            raise CorruptDataError(f"{what}: CRC length {crc_len} runs past the descriptor")
+        if binascii.crc_hqx(buf[start:start + crc_len], 0) != crc:
             raise CorruptDataError(f"{what}: descriptor CRC mismatch")
-    return tag
+    return ident
 
 
 # ---- small parts: extent_ad, regid, charspec, timestamp ------------------------------------
@@ -638,7 +650,6 @@ class FileEntry:
     modification_ns: int
     attribute_ns: int
     creation_ns: int | None
-    modification_time: Timestamp
     stream_directory_icb: LongAd | None
     unique_id: int
     length_of_extended_attributes: int
@@ -650,22 +661,25 @@ class FileEntry:
     @classmethod
     def parse(cls, buf: bytes | memoryview, offset: int = 0, extended: bool = False) -> FileEntry:
         if extended:
-            f = parse_with(_EFE, buf, offset, _EFE.what)
+            if offset < 0 or offset + 216 > len(buf):
+                check_length(buf, offset, 216, _EFE.what)
+            f = _EFE.unpack_from(buf, offset)
             (_tag, icb, uid, gid, perm, links, _rf, _rda, _rl, info, _obj, _lbr, atime, mtime, ctime,
              attr, _cp, _res, _eaicb, stream, _impl, uniq, l_ea, l_ad) = f
             head = 216
-            creation = timestamp_ns(ctime, 0)
-            stream_icb: LongAd | None = LongAd.parse(stream)
+            creation = _timestamp_ns(ctime)
+            stream_icb: LongAd | None = LongAd(*_LONG_AD.unpack(stream)) if any(stream) else None
         else:
-            f = parse_with(_FE, buf, offset, _FE.what)
+            if offset < 0 or offset + 176 > len(buf):
+                check_length(buf, offset, 176, _FE.what)
+            f = _FE.unpack_from(buf, offset)
             (_tag, icb, uid, gid, perm, links, _rf, _rda, _rl, info, _lbr, atime, mtime, attr, _cp,
              _eaicb, _impl, uniq, l_ea, l_ad) = f
             head = 176
             creation = None
             stream_icb = None
-        return cls(IcbTag.parse(icb), uid, gid, perm, links, info, timestamp_ns(atime, 0),
-                   timestamp_ns(mtime, 0), timestamp_ns(attr, 0), creation, Timestamp.parse(mtime),
-                   stream_icb, uniq, l_ea, l_ad, offset + head, offset + head + l_ea, extended)
+        return cls(IcbTag(*_ICB_TAG.unpack(icb)), uid, gid, perm, links, info, _timestamp_ns(atime),
+                   _timestamp_ns(mtime), _timestamp_ns(attr), creation, stream_icb, uniq, l_ea, l_ad, offset + head, offset + head + l_ea, extended)
 
 
 _IE = make_struct("<16s20s16s", 52, "indirect entry")
@@ -691,7 +705,7 @@ class AllocationExtentDescriptor(FixedStructure):
     length_of_allocation_descriptors: int
 
 
-_FID = make_struct("<16sHBB16sH", 38, "file identifier descriptor")
+_FID = make_struct("<16sHBBIIH6sH", 38, "file identifier descriptor")
 FID_HIDDEN = 0x01           # 4/14.4.3: "existence" bit
 FID_DIRECTORY = 0x02
 FID_DELETED = 0x04
@@ -701,20 +715,24 @@ FID_METADATA = 0x10
 
 @dataclass(frozen=True, slots=True)
 class FileIdentifierDescriptor:
-    """File Identifier Descriptor (ECMA-167 4/14.4): one name in a directory and its ICB."""
+    """File Identifier Descriptor (ECMA-167 4/14.4): one name in a directory and its ICB
+    (a long_ad, 4/14.14.2, kept as its three fields: this runs once per file listed)."""
 
     file_characteristics: int
-    icb: LongAd
+    icb_length: int                        # extent length of the ICB long_ad (0: no ICB)
+    icb_lbn: int
+    icb_ref: int
     file_identifier: bytes                 # d-characters, OSTA CS0
     size: int                              # the padded length: where the next FID starts
 
     @classmethod
     def parse(cls, buf: bytes | memoryview, offset: int = 0) -> FileIdentifierDescriptor:
-        _tag, _ver, chars, l_fi, icb, l_iu = parse_with(_FID, buf, offset, _FID.what)
+        _tag, _ver, chars, l_fi, length, lbn, ref, _iu, l_iu = parse_with(_FID, buf, offset, _FID.what)
         name_at = offset + 38 + l_iu
-        size = (38 + l_iu + l_fi + 3) & ~3
-        check_length(buf, offset, 38 + l_iu + l_fi, "file identifier descriptor")
-        return cls(chars, LongAd.parse(icb), bytes(buf[name_at:name_at + l_fi]), size)
+        if name_at + l_fi > len(buf):
+            check_length(buf, offset, 38 + l_iu + l_fi, "file identifier descriptor")
+        return cls(chars, length & EXTENT_LENGTH_MASK, lbn, ref, bytes(buf[name_at:name_at + l_fi]),
+                   (38 + l_iu + l_fi + 3) & ~3)
 
 
 # ---- extended attributes (ECMA-167 4/14.10) and path components (4/14.16) ------------------
