@@ -169,3 +169,29 @@ def test_dump_bad_sources_are_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert one_line_error(proc) == f"{iso}: no track 2"
     assert not out.exists() and not Path(f"{out}.part").exists()
+
+
+def test_unreadable_blocks_past_the_filesystem_end_the_copy_there(tmp_path: Path) -> None:
+    """A disc written track-at-once: the drive counts two run-out blocks after the ISO 9660
+    volume that cannot be read. The copy ends with the volume, says so, and succeeds; blocks
+    past the volume that can be read are copied."""
+    iso = make_iso(tmp_path)
+    size = iso.stat().st_size
+    padded = tmp_path / "tao.img"
+    padded.write_bytes(iso.read_bytes() + b"\x55" * (2 * BLOCK))
+    out = tmp_path / "copy.iso"
+    run_out = f"{size}:{size + 2 * BLOCK}"
+    with faulty_file(padded, tmp_path / "tao", "--bad", run_out) as disc:
+        with loop_device(disc) as dev:
+            proc = run_cli("dump", dev, out)
+            assert proc.returncode == 0, proc.stderr
+            assert out.read_bytes() == iso.read_bytes()
+            assert proc.stderr.splitlines() == [
+                f"dump: the copy ends with the filesystem: read error at sector {size // BLOCK} "
+                f"(byte {size}): Input/output error, past the end of the filesystem "
+                f"(block {size // BLOCK})",
+                final_line(iso, out, dev)]
+    with loop_device(padded) as dev:        # the same blocks readable: the whole device
+        proc = run_cli("dump", dev, out, "--force")
+        assert proc.returncode == 0, proc.stderr
+        assert out.read_bytes() == padded.read_bytes()

@@ -172,13 +172,39 @@ def _direct_sector_reader(device: BlockDevice) -> _DirectSectorReader | None:
     return _DirectSectorReader(fd, track.offset)
 
 
-def copy(device: BlockDevice, size: int, out_fd: int, progress: Progress) -> str:
-    """Copy ``size`` cooked bytes to ``out_fd``; the SHA-256 of what was read."""
+@dataclass(slots=True)
+class Copied:
+    sha256: str
+    size: int
+    cut: str | None = None      # why the copy ends before the device does
+
+
+def copy(device: BlockDevice, size: int, out_fd: int, progress: Progress,
+         tail_from: int | None = None) -> Copied:
+    """Copy ``size`` cooked bytes to ``out_fd``, hashing what was read.
+
+    ``tail_from``: where the filesystem ends on a device that goes on past it. A read error
+    past that point ends the copy there instead of failing it: the last blocks of a disc written
+    track-at-once (its run-out blocks) are counted by the drive but cannot be read.
+    """
     digest = hashlib.sha256()
+    at_tail = None
     done = 0
     chunk = CHUNK_BLOCKS * BLOCK
     while done < size:
-        data = _read(device, done, min(chunk, size - done))
+        end = min(done + chunk, size)
+        if tail_from is not None and done < tail_from < end:
+            end = tail_from                       # a run boundary at the filesystem's end
+        if done == tail_from:
+            at_tail = digest.copy()
+        try:
+            data = _read(device, done, end - done)
+        except CorruptDataError as exc:
+            if at_tail is None:
+                raise
+            os.ftruncate(out_fd, tail_from)
+            return Copied(at_tail.hexdigest(), tail_from,
+                          f"{exc}, past the end of the filesystem (block {tail_from // BLOCK})")
         digest.update(data)
         view = memoryview(data)
         while view:
@@ -186,7 +212,30 @@ def copy(device: BlockDevice, size: int, out_fd: int, progress: Progress) -> str
             view = view[written:]
         done += len(data)
         progress.update(done)
-    return digest.hexdigest()
+    return Copied(digest.hexdigest(), size)
+
+
+def filesystem_end(source: str, size: int) -> int | None:
+    """Where the ISO 9660 volume on a device ends (its volume space size, which counts earlier
+    sessions too), when that is before the end of the device; else None."""
+    from ..errors import MountImageError
+    from .opening import open_view
+    from .options import MountOptions
+    try:
+        opened = open_view(source, MountOptions())
+    except (MountImageError, OSError):
+        return None
+    try:
+        iso = (opened.fs.info().get("iso9660") if opened.fs else None) or {}
+    except (MountImageError, OSError):
+        return None
+    finally:
+        opened.close()
+    blocks, block_size = iso.get("volume_blocks"), iso.get("block_size") or BLOCK
+    if not blocks or block_size != BLOCK:
+        return None
+    end = blocks * BLOCK
+    return end if 0 < end < size else None
 
 
 def hash_written(fd: int, size: int, progress: Progress | None = None) -> str:
@@ -253,12 +302,19 @@ def dump(source: str, out: str, *, force: bool = False, track_number: int | None
         except OSError as exc:
             error(f"{part}: {exc.strerror or exc}")
             return EXIT_USAGE
-        read_sha = copy(device, size, fd, progress)
+        tail_from = None
+        if getattr(track.source, "is_block_device", False) and track.sector_size == BLOCK:
+            tail_from = filesystem_end(source, size)
+        copied = copy(device, size, fd, progress, tail_from)
+        read_sha, size = copied.sha256, copied.size
         written = os.fstat(fd).st_size
         if written != size:
             raise CorruptDataError(f"{part}: {written} bytes written, {size} expected")
+        if copied.cut:
+            progress.finish(f"dump: the copy ends with the filesystem: {copied.cut}")
         if verify:
             progress.restart()
+            progress.total = size
             disk_sha = hash_written(fd, size, progress)
             if disk_sha != read_sha:
                 raise CorruptDataError(f"{part}: verification failed: the written file's SHA-256 "
