@@ -145,3 +145,27 @@ def test_no_notification_when_turned_off(session, tmp_path):
     time.sleep(0.3)
     assert notifications(0) == []  # nothing recorded (the record file was never written)
 
+
+
+def test_busctl_when_gdbus_is_missing(session, tmp_path):
+    """Without gdbus, busctl sends the notification (no button: nothing could wait for it); a
+    body is escaped for servers that read it as markup."""
+    busctl = require_tool("busctl")
+    env, start, notifications, discs = session
+    start("actions,body,body-markup")
+    iso, payload = make_iso(tmp_path, "toons", "Tom & Jerry")
+    only = tmp_path / "only"
+    only.mkdir()
+    for tool in (busctl, require_tool("fusermount3"), tmp_path / "bin" / "xdg-open"):
+        (only / Path(tool).name).symlink_to(tool)
+    env["PATH"] = str(only)
+    proc = run_cli("open", iso, "--folder", discs, env=env)
+    assert proc.returncode == 0, proc.stderr
+    folder = discs / "Tom & Jerry"
+    [note] = notifications(1)
+    assert note["summary"] == "Tom & Jerry is open"
+    assert note["body"] == f"toons.iso on {str(folder).replace('&', '&amp;')}"
+    assert note["actions"] == []
+    assert (folder / "readme.txt").read_bytes() == payload
+    assert run_cli("close", folder, env=env).returncode == 0
+    assert not is_mounted(folder) and not folder.exists()

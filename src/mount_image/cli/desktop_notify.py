@@ -36,7 +36,7 @@ def _gvariant_string(text: str) -> str:
 
 def _gdbus(*args: str, timeout: float = CALL_TIMEOUT) -> str | None:
     gdbus = shutil.which("gdbus")
-    if gdbus is None or not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and not _default_bus():
+    if gdbus is None or not _have_bus():
         return None
     cmd = [gdbus, "call", "--session", "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
            "--timeout", str(int(timeout)), "--method", *args]
@@ -47,10 +47,19 @@ def _gdbus(*args: str, timeout: float = CALL_TIMEOUT) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def _default_bus() -> bool:
-    """A session bus at its usual place ($XDG_RUNTIME_DIR/bus), as systemd --user starts it."""
+def _have_bus() -> bool:
+    """A session bus named in the environment, or at its usual place ($XDG_RUNTIME_DIR/bus, as
+    systemd --user starts it): without one every tool would only fail, slowly."""
+    if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return True
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     return bool(runtime) and os.path.exists(os.path.join(runtime, "bus"))
+
+
+def _body(text: str) -> str:
+    """Servers with "body-markup" read the body as a subset of HTML: a label or path holding
+    "&" or "<" must not be taken for markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def capabilities() -> list[str]:
@@ -62,7 +71,7 @@ def capabilities() -> list[str]:
 def _notify_gdbus(summary: str, body: str, actions: bool) -> int | None:
     action_list = f'["{ACTION_UNMOUNT}", "Unmount"]' if actions else "[]"
     out = _gdbus(f"{BUS_NAME}.Notify", _gvariant_string(APP_NAME), "uint32 0",
-                 _gvariant_string(ICON), _gvariant_string(summary), _gvariant_string(body),
+                 _gvariant_string(ICON), _gvariant_string(summary), _gvariant_string(_body(body)),
                  f"@as {action_list}", '@a{sv} {"desktop-entry": <"mount-image">}',
                  f"int32 {EXPIRE_MS}")
     match = re.search(r"\(uint32 (\d+),\)", out or "")
@@ -72,15 +81,15 @@ def _notify_gdbus(summary: str, body: str, actions: bool) -> int | None:
 def _notify_fallback(summary: str, body: str) -> bool:
     """busctl (systemd), then notify-send (libnotify): a plain notification without buttons."""
     busctl = shutil.which("busctl")
-    if busctl and (os.environ.get("DBUS_SESSION_BUS_ADDRESS") or _default_bus()):
-        cmd = [busctl, "--user", f"--timeout={CALL_TIMEOUT}", "call", BUS_NAME, OBJECT_PATH,
-               BUS_NAME, "Notify", "susssasa{sv}i", APP_NAME, "0", ICON, summary, body, "0", "0",
+    if busctl and _have_bus():
+        cmd = [busctl, "--user", f"--timeout={CALL_TIMEOUT}", "call", "--", BUS_NAME, OBJECT_PATH,
+               BUS_NAME, "Notify", "susssasa{sv}i", APP_NAME, "0", ICON, summary, _body(body), "0", "0",
                str(EXPIRE_MS)]
         if _run_quietly(cmd):
             return True
     notify_send = shutil.which("notify-send")
     if notify_send:
-        return _run_quietly([notify_send, "--app-name", APP_NAME, "--icon", ICON, summary, body])
+        return _run_quietly([notify_send, "--app-name", APP_NAME, "--icon", ICON, summary, _body(body)])
     return False
 
 
