@@ -147,17 +147,18 @@ def test_no_notification_when_turned_off(session, tmp_path):
 
 
 
-def test_busctl_when_gdbus_is_missing(session, tmp_path):
-    """Without gdbus, busctl sends the notification (no button: nothing could wait for it); a
-    body is escaped for servers that read it as markup."""
-    busctl = require_tool("busctl")
+@pytest.mark.parametrize("tool", ["busctl", "notify-send"])
+def test_fallbacks_when_gdbus_is_missing(session, tmp_path, tool):
+    """Without gdbus, busctl (else notify-send) sends the notification, with no button: nothing
+    could wait for it. The body is escaped for servers that read it as markup."""
+    sender = require_tool(tool)
     env, start, notifications, discs = session
     start("actions,body,body-markup")
     iso, payload = make_iso(tmp_path, "toons", "Tom & Jerry")
     only = tmp_path / "only"
     only.mkdir()
-    for tool in (busctl, require_tool("fusermount3"), tmp_path / "bin" / "xdg-open"):
-        (only / Path(tool).name).symlink_to(tool)
+    for path in (sender, require_tool("fusermount3"), tmp_path / "bin" / "xdg-open"):
+        (only / Path(path).name).symlink_to(path)
     env["PATH"] = str(only)
     proc = run_cli("open", iso, "--folder", discs, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -166,6 +167,7 @@ def test_busctl_when_gdbus_is_missing(session, tmp_path):
     assert note["summary"] == "Tom & Jerry is open"
     assert note["body"] == f"toons.iso on {str(folder).replace('&', '&amp;')}"
     assert note["actions"] == []
+    assert (note["app"], note["icon"]) == ("mount-image", "media-optical")
     assert (folder / "readme.txt").read_bytes() == payload
     assert run_cli("close", folder, env=env).returncode == 0
     assert not is_mounted(folder) and not folder.exists()
