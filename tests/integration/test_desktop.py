@@ -160,3 +160,19 @@ def test_close_of_something_not_open(desktop, tmp_path):
     proc = run_cli("close", tmp_path, env=env)
     assert proc.returncode == 1
     assert one_line_error(proc) == f"{tmp_path}: not a mount-image mount"
+
+
+def test_open_passes_mount_options_on(desktop, tmp_path):
+    """`open` mounts through `mount`'s own path: its options and views work the same."""
+    env, discs, record = desktop
+    iso, payload = make_iso(tmp_path, "tracks", "TRACKS")
+    proc = run_cli("open", iso, "--folder", discs, "--view", "tracks", "-o", "uid=4321", env=env)
+    assert proc.returncode == 0, proc.stderr
+    folder = discs / "TRACKS"
+    assert (folder / "track01.iso").read_bytes() == iso.read_bytes()
+    assert (folder / "track01.iso").stat().st_uid == 4321
+    assert run_cli("close", folder, env=env).returncode == 0
+    bad = run_cli("open", iso, "--folder", discs, "-o", "nosuchoption", env=env)
+    assert bad.returncode == 2
+    assert "nosuchoption" in one_line_error(bad)
+    assert list(discs.iterdir()) == []
