@@ -25,6 +25,7 @@ from pathlib import Path
 
 from conftest import is_mounted, kill_daemons, listing, require_tool, unmount
 from support.loopdev import loop_device, wait_detached
+from support.rawcd import write_single_track
 
 READY = "watching for removed devices"
 
@@ -184,4 +185,55 @@ def test_watch_unmounts_images_whose_device_is_removed(tmp_path: Path) -> None:
                     kill_daemons(mnt)
             subprocess.run(["umount", str(on_stick)], capture_output=True)
         # With the stick's filesystem unmounted, its deferred detach completes too.
+        assert wait_detached(stick_dev, stick)
+
+
+def test_watch_follows_a_bin_that_lives_on_the_removed_stick(tmp_path: Path) -> None:
+    """The .cue is on the local disk, its .bin (a symlink in the cue's folder) on the stick:
+    the mount depends on the stick too."""
+    require_tool("fusermount3")
+    require_tool("mke2fs")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "song.txt").write_bytes(b"la la la\n")
+    iso = genisoimage(tree, tmp_path / "disc.iso", "CUEDISC")
+    stick_tree = tmp_path / "stick-tree"
+    stick_tree.mkdir()
+    write_single_track(iso, stick_tree / "game.bin", "MODE1/2352")
+    stick = tmp_path / "stick.img"
+    subprocess.run(["mke2fs", "-q", "-t", "ext2", "-d", str(stick_tree), str(stick), "4M"],
+                   check=True, capture_output=True)
+    on_stick = tmp_path / "stick"
+    on_stick.mkdir()
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "game.cue").write_text('FILE "game.bin" BINARY\n  TRACK 01 MODE1/2352\n'
+                                    '    INDEX 01 00:00:00\n')
+    mnt = tmp_path / "m-cue"
+    watch = None
+    with loop_device(stick) as stick_dev:
+        subprocess.run(["mount", "-o", "ro", stick_dev, str(on_stick)], check=True,
+                       capture_output=True)
+        try:
+            (local / "game.bin").symlink_to(on_stick / "game.bin")
+            _mount(local / "game.cue", mnt)
+            assert listing(mnt) == listing(tree)
+            watch = Watch(tmp_path)
+            watch.wait_line(READY)
+            stick_number = number(stick_dev)
+            subprocess.run(["losetup", "-d", stick_dev], check=True, capture_output=True)
+            send_remove_uevent(stick_dev)
+            line = watch.wait_line("unmounted")
+            assert line == (f"mount-image: unmounted {mnt} ({local / 'game.cue'}): "
+                            f"device {stick_dev} ({stick_number}) removed")
+            assert wait_for(lambda: not is_mounted(mnt))
+            assert watch.stop() == 0
+            watch = None
+        finally:
+            if watch is not None:
+                watch.stop()
+            unmount(mnt)
+            if is_mounted(mnt):
+                kill_daemons(mnt)
+            subprocess.run(["umount", str(on_stick)], capture_output=True)
         assert wait_detached(stick_dev, stick)

@@ -91,6 +91,31 @@ def affected(event: DeviceEvent, watched: Iterable[Watched],
     return reason, [w for w in watched if event.number in w.devices]
 
 
+def image_files(image: str) -> list[str]:
+    """The files a mount of ``image`` reads: the image, and for a descriptor (.cue, .ccd, ...)
+    the data files it names, which may sit elsewhere (a symlink in the cue's folder)."""
+    from ..disc.probe import open_image
+    from ..errors import MountImageError
+    try:
+        disc = open_image(image)
+    except (MountImageError, OSError):
+        return [image]
+    try:
+        return [image] + [s.name for s in disc.sources if s.name != image]
+    finally:
+        disc.close()
+
+
+def image_devices(image: str) -> list[DeviceNumber]:
+    """Every device any file of the mount depends on, nearest first, each once."""
+    found: list[DeviceNumber] = []
+    for path in image_files(image):
+        for number in blockdevs.depends_on(path):
+            if number not in found:
+                found.append(number)
+    return found
+
+
 def current_size(number: DeviceNumber) -> int:
     sys_dir = blockdevs.sys_path(number)
     return blockdevs.size_bytes(sys_dir) if sys_dir else 0
@@ -116,7 +141,7 @@ class Watcher:
             known = self.table.get(r.mountpoint)
             if known is None or known.image != r.image or not known.devices:
                 self.table[r.mountpoint] = Watched(r.mountpoint, r.image,
-                                                   tuple(blockdevs.depends_on(r.image)))
+                                                   tuple(image_devices(r.image)))
 
     def handle(self, event: DeviceEvent) -> list[Watched]:
         reason, hit = affected(event, self.table.values(), current_size)
