@@ -84,6 +84,7 @@ def test_open_mounts_under_the_label_and_shows_it(desktop, tmp_path):
     # Opening it again (another path to the same file) shows the same folder, mounts nothing new.
     again = run_cli("open", tmp_path / "." / iso.name, "--folder", discs, env=env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == str(folder)
     assert recorded(record, 2) == [str(folder), str(folder)]
     assert sorted(p.name for p in discs.iterdir()) == ["My Disc"]
     listed = run_cli("list", env=env).stdout

@@ -193,15 +193,17 @@ def cmd_open(args: argparse.Namespace) -> int:
     existing = mounts_of(image)
     if existing:
         browse(existing[0], settings)
+        print(existing[0])
         return EXIT_OK
     try:
         if not os.path.exists(image):
             raise UsageError(f"{args.image}: no such file")
         label = _label(image, args.options, args.view)
-    except MountImageError as exc:
-        error(str(exc))
+    except (MountImageError, OSError) as exc:
+        message = str(exc) if isinstance(exc, MountImageError) else f"{args.image}: {exc.strerror or exc}"
+        error(message)
         if notifier:
-            notifier.notify(f"Cannot open {os.path.basename(image)}", str(exc))
+            notifier.notify(f"Cannot open {os.path.basename(image)}", message)
         return EXIT_USAGE
     try:
         mountpoint = make_folder(settings.folder, folder_name(label, image))
