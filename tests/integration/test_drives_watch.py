@@ -14,6 +14,7 @@ pyudev's Monitor, unmounts, and then the deferred detach completes, which the te
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -23,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import is_mounted, kill_daemons, listing, require_tool, unmount
+from conftest import is_mounted, kill_daemons, listing, require_tool, run_cli, unmount
 from support.loopdev import loop_device, wait_detached
 from support.rawcd import write_single_track
 
@@ -218,6 +219,9 @@ def test_watch_follows_a_bin_that_lives_on_the_removed_stick(tmp_path: Path) -> 
             (local / "game.bin").symlink_to(on_stick / "game.bin")
             _mount(local / "game.cue", mnt)
             assert listing(mnt) == listing(tree)
+            drives = json.loads(run_cli("drives", "--json").stdout)["drives"]
+            stick_row = next(d for d in drives if d["device"] == stick_dev)
+            assert stick_row["mounted"] == [{"mountpoint": str(mnt), "image": str(local / "game.cue")}]
             watch = Watch(tmp_path)
             watch.wait_line(READY)
             stick_number = number(stick_dev)

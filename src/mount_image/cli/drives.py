@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import MountImageError, UsageError
 from . import blockdevs, mounts
 from .messages import EXIT_OK, warn
 
@@ -77,7 +77,6 @@ def _udev_properties(device: Any) -> dict[str, str]:
 
 def probe_content(node: str) -> dict[str, Any]:
     """Open ``node`` as ``mount-image NODE MNT`` would: the label and filesystems, or the error."""
-    from ..errors import MountImageError
     from .opening import open_view
     from .options import MountOptions
     try:
@@ -101,17 +100,33 @@ def _mounted_from(number: blockdevs.DeviceNumber, holders: dict[str, list[blockd
             if number in holders.get(r.mountpoint, ())]
 
 
+def image_files(image: str) -> list[str]:
+    """The files a mount of ``image`` reads: the image, and for a descriptor (.cue, .ccd, ...)
+    the data files it names, which may sit elsewhere (a symlink in the cue's folder)."""
+    from ..disc.probe import open_image
+    try:
+        disc = open_image(image)
+    except (MountImageError, OSError):
+        return [image]
+    try:
+        return [image] + [s.name for s in disc.sources if s.name != image]
+    finally:
+        disc.close()
+
+
 def _holders(image: str) -> list[blockdevs.DeviceNumber]:
-    """The device an image is on (itself for a /dev node) and, for a partition, its disk; not the
-    devices further below (the disk under a loop device's backing file), which would list every
-    system disk as "holding" the images in /tmp."""
-    chain = blockdevs.depends_on(image)
-    if not chain:
-        return []
-    first = blockdevs.sys_path(chain[0])
-    if first and blockdevs.kind(first) == "partition" and len(chain) > 1:
-        return chain[:2]
-    return chain[:1]
+    """The devices the mount's files are on (a /dev node: itself) and, for a partition, its
+    disk; not the devices further below (the disk under a loop device's backing file), which
+    would list every system disk as "holding" the images in /tmp."""
+    found: list[blockdevs.DeviceNumber] = []
+    for path in image_files(image):
+        chain = blockdevs.depends_on(path)
+        if not chain:
+            continue
+        first = blockdevs.sys_path(chain[0])
+        near = chain[:2] if first and blockdevs.kind(first) == "partition" else chain[:1]
+        found += [n for n in near if n not in found]
+    return found
 
 
 def list_drives(show_all: bool = False) -> tuple[list[DriveInfo], bool]:

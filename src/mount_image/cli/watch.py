@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from . import blockdevs, mounts
 from .blockdevs import DeviceNumber
-from .drives import import_pyudev, udev_context
+from .drives import image_files, import_pyudev, udev_context
 from .messages import EXIT_OK, EXIT_USAGE, error
 
 log = logging.getLogger("mount_image.watch")
@@ -89,21 +89,6 @@ def affected(event: DeviceEvent, watched: Iterable[Watched],
     if reason is None:
         return None, []
     return reason, [w for w in watched if event.number in w.devices]
-
-
-def image_files(image: str) -> list[str]:
-    """The files a mount of ``image`` reads: the image, and for a descriptor (.cue, .ccd, ...)
-    the data files it names, which may sit elsewhere (a symlink in the cue's folder)."""
-    from ..disc.probe import open_image
-    from ..errors import MountImageError
-    try:
-        disc = open_image(image)
-    except (MountImageError, OSError):
-        return [image]
-    try:
-        return [image] + [s.name for s in disc.sources if s.name != image]
-    finally:
-        disc.close()
 
 
 def image_devices(image: str) -> list[DeviceNumber]:
