@@ -50,6 +50,7 @@ class UdfEntry:
     lbn: int
     symlink: str | None = None
     parent: UdfEntry | None = None      # directories keep it to refuse loops
+    streams: bool = False               # an EFE with a stream directory: xattrs() reads it
     depth: int = 0
 
 
@@ -95,7 +96,7 @@ class UdfFileSystem:
             raise CorruptDataError(f"UDF root directory: {exc}") from exc
         if icb.entry.icb_tag.file_type != FT_DIRECTORY:
             raise CorruptDataError(f"UDF root directory ICB has file type {icb.entry.icb_tag.file_type}")
-        self._root = UdfEntry("", self._stat(icb, st.S_IFDIR), icb.ref, icb.lbn)
+        self._root = UdfEntry("", self._stat(icb, st.S_IFDIR), icb.ref, icb.lbn, streams=_has_streams(icb))
 
     def _file_set(self, contents_use: bytes) -> FileSetDescriptor:
         """The File Set Descriptor the LVD points to (4/14.1; UDF 2.60 §2.2.4.1)."""
@@ -141,6 +142,8 @@ class UdfFileSystem:
         return entry.symlink
 
     def xattrs(self, entry: UdfEntry) -> dict[str, bytes]:
+        if not entry.streams:
+            return {}  # no stream directory: `ls -l` asks this of every file
         return self._xattrs.get_or_compute((entry.ref, entry.lbn), lambda: self._streams(entry))
 
     def info(self) -> dict:
@@ -261,13 +264,14 @@ class UdfFileSystem:
                 log.warning("UDF directory %r loops back to an ancestor; not shown", name)
                 return None
             return UdfEntry(name, self._stat(icb, file_type), icb.ref, icb.lbn, parent=parent,
-                            depth=parent.depth + 1)
+                            depth=parent.depth + 1, streams=_has_streams(icb))
         symlink = None
         if file_type == st.S_IFLNK:
             raw = data_map(self.space, icb, MAX_SYMLINK_BYTES * 2).read(
                 self.device.read_bytes, 0, MAX_SYMLINK_BYTES * 2, f"symbolic link {name!r}")
             symlink = symlink_target(raw, f"symbolic link {name!r}")
-        return UdfEntry(name, self._stat(icb, file_type, symlink), icb.ref, icb.lbn, symlink)
+        return UdfEntry(name, self._stat(icb, file_type, symlink), icb.ref, icb.lbn, symlink,
+                        streams=_has_streams(icb))
 
     def _stat(self, icb: Icb, file_type: int, symlink: str | None = None) -> Stat:
         fe = icb.entry
@@ -345,6 +349,11 @@ class UdfFileSystem:
         except CorruptDataError as exc:
             log.warning("UDF %r: named streams unreadable: %s", entry.name, exc)
             return {}
+
+
+def _has_streams(icb: Icb) -> bool:
+    sd = icb.entry.stream_directory_icb
+    return sd is not None and sd.extent_length > 0
 
 
 def _is_ancestor(directory: UdfEntry | None, ref: int, lbn: int) -> bool:

@@ -211,17 +211,9 @@ class Timestamp(FixedStructure):
         except ValueError:
             return None
 
-    @property
-    def ns(self) -> int:
-        """Nanoseconds since the epoch; 0 for an unset or impossible date (never raises)."""
-        return _timestamp_ns(bytes(_TIMESTAMP.pack(*(getattr(self, f) for f in _TS_FIELDS))))
-
     def isoformat(self) -> str:
         when = self.to_datetime()
         return "" if when is None or self.year == 0 else when.isoformat()
-
-
-_TS_FIELDS = Timestamp.__dataclass_fields__.keys()
 
 
 @functools.lru_cache(maxsize=4096)  # the files of a disc share few distinct dates
