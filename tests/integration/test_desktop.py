@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import one_line_error, require_tool, run_cli
+from conftest import IN_CI, one_line_error, require_tool, run_cli
 
 XDG_OPEN = """#!/bin/sh
 printf '%s\\n' "$*" >> "{record}"
@@ -177,3 +178,63 @@ def test_open_passes_mount_options_on(desktop, tmp_path):
     assert bad.returncode == 2
     assert "nosuchoption" in one_line_error(bad)
     assert list(discs.iterdir()) == []
+
+
+@pytest.fixture
+def user_home():
+    """A home for the unprivileged user ``nobody`` in a world-readable temporary folder (pytest's
+    own is root's alone), removed afterwards."""
+    import pwd
+    import shutil
+    import tempfile
+
+    nobody = pwd.getpwnam("nobody")
+    base = Path(tempfile.mkdtemp(prefix="mount-image-user-"))
+    base.chmod(0o755)
+    home, runtime = base / "home", base / "run"
+    for folder in (home, runtime):
+        folder.mkdir(mode=0o700)
+        os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+    yield nobody, base, home, runtime
+    for mountpoint in list((home / "Discs").glob("*")) if (home / "Discs").exists() else []:
+        if is_mounted(mountpoint):
+            subprocess.run(["fusermount3", "-uz", str(mountpoint)], capture_output=True)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_open_as_an_ordinary_user_uses_discs_in_the_home(user_home, tmp_path):
+    """The desktop case: not root. The folder is ~/Discs/LABEL, the mount goes through the
+    setuid fusermount3, and close works for the user's own mount."""
+    setpriv = require_tool("setpriv")
+    require_tool("fusermount3")
+    nobody, base, home, runtime = user_home
+    iso, payload = make_iso(tmp_path, "users", "User Disc")
+    shared = base / "users.iso"
+    shared.write_bytes(iso.read_bytes())
+    shared.chmod(0o644)
+    as_user = [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
+               sys.executable, "-m", "mount_image"]
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime),
+           "XDG_CONFIG_HOME": str(home / ".config"), "MOUNT_IMAGE_BROWSE": "no",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    probe = subprocess.run([*as_user, "list"], env=env, capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        message = f"user nobody cannot run this checkout ({probe.stderr.strip()[-200:]})"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    proc = subprocess.run([*as_user, "open", str(shared)], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    folder = home / "Discs" / "User Disc"
+    assert proc.stdout.strip() == str(folder)
+    assert is_mounted(folder)
+    # Only the user sees into the mount (no allow_other): read it as them.
+    user = [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    read = subprocess.run([*user, "cat", str(folder / "readme.txt")], capture_output=True)
+    assert read.stdout == payload
+    closed = subprocess.run([*as_user, "close", str(shared)], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert closed.returncode == 0, closed.stderr
+    assert not is_mounted(folder) and not folder.exists()
+    assert (home / "Discs").exists()
