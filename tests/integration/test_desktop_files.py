@@ -149,3 +149,44 @@ def test_double_click_through_the_desktop_file(xdg, tmp_path):
     finally:
         if is_mounted(folder):
             subprocess.run(["fusermount3", "-uz", str(folder)], capture_output=True)
+
+
+def test_unmount_action_closes_what_open_mounted(xdg, tmp_path):
+    """The desktop file's Unmount action as a launcher runs it (GIO's launch_action, no file):
+    every image `open` mounted is closed; one mounted with `mount` is left alone."""
+    from test_desktop_notify import _gi_python
+    from conftest import run_cli
+
+    require_tool("fusermount3")
+    python = _gi_python()
+    env, data = xdg
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "mount-image").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m mount_image "$@"\n')
+    (bin_dir / "mount-image").chmod(0o755)
+    discs = tmp_path / "discs"
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", MOUNT_IMAGE_FOLDER=str(discs),
+               MOUNT_IMAGE_BROWSE="no", PYTHONPATH=str(REPO / "src"))
+    first, _ = make_iso(tmp_path, "first", "FIRST")
+    second, _ = make_iso(tmp_path, "second", "SECOND")
+    kept, payload = make_iso(tmp_path, "kept", "KEPT")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    try:
+        for image in (first, second):
+            assert run_cli("open", image, env=env).returncode == 0
+        assert run_cli("mount", kept, plain, env=env).returncode == 0
+        launch = ("import sys; from gi.repository import Gio; "
+                  "Gio.DesktopAppInfo.new_from_filename(sys.argv[1]).launch_action('unmount', None)")
+        subprocess.run([python, "-c", launch, str(data / "applications" / "mount-image.desktop")],
+                       env=env, check=True, timeout=30)
+        deadline = time.monotonic() + 20   # the action runs detached
+        while any(is_mounted(discs / n) for n in ("FIRST", "SECOND")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not is_mounted(discs / "FIRST") and not is_mounted(discs / "SECOND")
+        assert list(discs.iterdir()) == []
+        assert is_mounted(plain) and (plain / "readme.txt").read_bytes() == payload
+    finally:
+        for folder in (discs / "FIRST", discs / "SECOND", plain):
+            if is_mounted(folder):
+                subprocess.run(["fusermount3", "-uz", str(folder)], capture_output=True)

@@ -1,9 +1,10 @@
-"""``mount-image open IMAGE`` (the double-click action) and ``mount-image close IMAGE|FOLDER``.
+"""``mount-image open IMAGE`` (the double-click action) and ``mount-image close [IMAGE|FOLDER]``.
 
 ``open`` mounts the image in a folder named after its volume label inside the user's mount
 folder (``~/Discs``; ``/media`` for root), opens that folder with ``xdg-open`` and sends a
 desktop notification with an Unmount button. An image that is already mounted is just shown
-again. ``close`` unmounts and removes the folder ``open`` made.
+again. ``close`` unmounts and removes the folder ``open`` made; with no argument (the desktop
+file's Unmount action, which launchers run without a file) it closes every image ``open`` mounted.
 
 The mount itself is ``mount-image mount``'s (cli/main.py cmd_mount: open_view, then the
 daemon), so both commands accept the same options and refuse the same images.
@@ -237,7 +238,19 @@ def close(mountpoint: str) -> int:
     return status
 
 
+def opened_by_us() -> list[str]:
+    """Mountpoints of the mounts `open` made (its folder records) that are still mounted."""
+    return [m.mountpoint for m in mounts.our_mounts() if os.path.exists(_made_marker(m.mountpoint))]
+
+
 def cmd_close(args: argparse.Namespace) -> int:
+    if args.target is None:
+        # The desktop file's Unmount action: a launcher runs it with no file, so it closes every
+        # image `open` mounted (not those mounted with `mount`).
+        status = EXIT_OK
+        for point in opened_by_us():
+            status = max(status, close(point))
+        return status
     target = os.path.realpath(args.target)
     ours = {m.mountpoint for m in mounts.our_mounts()}
     if target in ours:
@@ -264,5 +277,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--folder", default=None, help="where the mount folder is made")
     o.add_argument("--no-browse", action="store_true", help="do not run xdg-open on the folder")
     o.add_argument("--no-notify", action="store_true", help="send no desktop notification")
-    c = sub.add_parser("close", help="unmount an image opened with `open` (IMAGE or its folder)")
-    c.add_argument("target", metavar="IMAGE|FOLDER")
+    c = sub.add_parser("close", help="unmount an image opened with `open` (IMAGE or its folder; "
+                                     "none: every image `open` mounted)")
+    c.add_argument("target", metavar="IMAGE|FOLDER", nargs="?", default=None)
