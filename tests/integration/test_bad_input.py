@@ -29,7 +29,7 @@ from builders.iso9660 import (
     DIRECTORY, NM_CONTINUE, SECTOR, VD_PARTITION, Dir, IsoBuilder, both32, ce, dir_datetime,
     dir_record, nm, px, rr, sl_components, susp_entry, tf, volume_descriptor, zf,
     zisofs_compress, zisofs_header)
-from conftest import (corpus_file, is_mounted, kill_daemons, require_tool, run_cli,
+from conftest import (corpus_file, is_mounted, kill_daemons, one_line_error, require_tool, run_cli,
                       unmount)
 
 TIMEOUT = 20                     # seconds for any one command; each normally takes well under 1
@@ -629,3 +629,23 @@ def test_corpus_broken_directories(name: str, image_file, tmp_path: Path) -> Non
     finally:
         unmount(mnt)
     ls_recursive(image, (0, 1))
+
+
+def test_read_error_while_opening_is_one_line(tmp_path: Path) -> None:
+    """An image whose root directory cannot be read (EIO from the file, as a scratched disc or
+    a failing disk gives) is refused with one line, not a traceback, and nothing is mounted."""
+    from support.faultyfile import faulty_file
+    require_tool("genisoimage")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_text("a")
+    iso = tmp_path / "src.iso"
+    subprocess.run(["genisoimage", "-quiet", "-o", str(iso), str(tree)], check=True)
+    root = int.from_bytes(iso.read_bytes()[16 * 2048 + 158:16 * 2048 + 162], "little")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    with faulty_file(iso, tmp_path / "faulty", "--bad", f"{root * 2048}:{(root + 1) * 2048}") as bad:
+        proc = run_cli(bad, mnt)
+        assert proc.returncode == 2
+        assert one_line_error(proc) == f"{bad}: read error: Input/output error"
+        assert not is_mounted(mnt)

@@ -70,8 +70,16 @@ def test_cdi_filesystem_track_is_readable_in_the_tracks_view(source, mount, tmp_
     image = bytearray(iso)
     image[16 * 2048:18 * 2048] = bytes(label) + bytes(2048)
     cue = write_cdi(tmp_path, bytes(image), 2352)
-    proc = run_cli(cue, tmp_path / "mnt")
+    proc = run_cli(cue, tmp_path / "mnt", "-o", "view=files")
     assert proc.returncode == 2
-    assert "cdi.cue" in proc.stderr and "sector 16" in proc.stderr
+    assert proc.stderr == ("mount-image: " + str(cue) + ": track 1 holds a CD-i filesystem, which "
+                           "mount-image does not read; the tracks view (-o view=tracks) shows the track\n")
+    # Without a view asked for, it opens in the tracks view, as an audio CD does.
+    with mount(cue) as mnt:
+        assert sorted(p.name for p in mnt.iterdir()) == ["disc.bin", "disc.cue", "track01.iso"]
+        assert (mnt / "track01.iso").read_bytes() == bytes(image)
+    proc = run_cli("info", "--json", cue)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["view"] == "tracks"
     with mount(cue, "--view", "tracks") as mnt:
         assert (mnt / "track01.iso").read_bytes() == bytes(image)

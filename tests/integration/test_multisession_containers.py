@@ -119,3 +119,20 @@ def test_cue_with_discimagecreator_lines_gives_the_same_starts(disc) -> None:
     dic = cue.with_name("dic.cue")
     dic.write_text(text)
     assert [t["start"] for t in info_json(dic)["tracks"]] == [0, START2]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_disc_cue_of_the_tracks_view_keeps_every_start(disc, kind: str, mount) -> None:
+    """disc.bin + disc.cue, read back by our cue parser, put each track at the LBA the original
+    container gives it: no PREGAP for the 150 sectors before LBA 0 that CloneCD and MDS count in
+    track 1, and the session gap implied by REM SESSION."""
+    from mount_image.disc.cue import parse_cue
+    base, _tree, _iso, _pcm, planned = disc
+    image, _ = build(kind, base, planned)
+    with mount(image, "--view", "tracks") as mnt:
+        again = parse_cue(str(mnt / "disc.cue"))
+        try:
+            assert [(t.number, t.session, t.start) for t in again.tracks] == \
+                [(t.number, t.session, t.start) for t in planned.tracks]
+        finally:
+            again.close()

@@ -229,7 +229,8 @@ def describe(opened: Opened) -> dict[str, Any]:
     if fs is not None:
         info.update(fs.info())
     else:
-        info.update({"iso9660": None, "joliet": None, "rockridge": None, "eltorito": []})
+        info.update({"iso9660": None, "joliet": None, "rockridge": None, "eltorito": [],
+                     "hfs": None})
     if opened.view.name == "tracks":
         paths = opened.view.names
     else:

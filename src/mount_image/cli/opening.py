@@ -15,6 +15,7 @@ from ..fs.iso9660.sessions import find_sessions
 from ..fs.probe import open_filesystem
 from ..sectors.blocks import BlockDevice
 from ..sectors.discblocks import DiscBlockDevice
+from ..sectors.layout import is_cdi_disc_label
 from ..view.files import FilesView
 from ..view.tracks import TracksView
 from .options import MountOptions
@@ -108,6 +109,14 @@ def open_session_fs(disc: Disc, choice: SessionChoice, options: MountOptions) ->
     return fs, 0
 
 
+def _holds_cdi_label(choice: SessionChoice) -> bool:
+    """True when the session's sector 16 is a Green Book CD-i disc label, not ISO 9660."""
+    try:
+        return is_cdi_disc_label(BlockDevice(choice.track).read(choice.start - choice.track.start + 16, 1))
+    except (MountImageError, OSError):
+        return False
+
+
 def _tracks_view(disc: Disc, options: MountOptions) -> TracksView:
     try:
         mtime_ns = os.stat(disc.path).st_mtime_ns
@@ -119,8 +128,8 @@ def _tracks_view(disc: Disc, options: MountOptions) -> TracksView:
 def open_view(path: str, options: MountOptions) -> Opened:
     """Everything a mount needs, checked: any problem is an ImageFormatError naming the file.
 
-    The files view is the default; a disc with no data track (an audio CD) falls back to the
-    tracks view unless ``view=files`` was asked for explicitly.
+    The files view is the default; a disc with no data track (an audio CD) or whose data is a
+    CD-i filesystem falls back to the tracks view unless ``view=files`` was asked for explicitly.
     """
     disc = open_image(path)
     try:
@@ -136,8 +145,20 @@ def open_view(path: str, options: MountOptions) -> Opened:
         if choice is None:
             raise ImageFormatError(path, None, "no data track, so no files view; "
                                                "the tracks view (-o view=tracks) shows its audio")
-        fs, _ = open_session_fs(disc, choice, options)
+        try:
+            fs, _ = open_session_fs(disc, choice, options)
+        except CorruptDataError:
+            if not _holds_cdi_label(choice):
+                raise
+            if options.view is None:  # like an audio CD: the tracks view shows what we can read
+                return Opened(disc, None, _tracks_view(disc, options), choice)
+            raise ImageFormatError(path, None, f"track {choice.track.number} holds a CD-i "
+                                               "filesystem, which mount-image does not read; the "
+                                               "tracks view (-o view=tracks) shows the track") from None
         return Opened(disc, fs, FilesView(fs, options.owner), choice)
+    except OSError as exc:  # the image or device failed a read while we looked at it
+        disc.close()
+        raise ImageFormatError(path, None, f"read error: {exc.strerror or exc}") from None
     except CorruptDataError as exc:
         disc.close()
         message = str(exc).removeprefix(f"{path}: ")  # the block layer names the file already

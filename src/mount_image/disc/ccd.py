@@ -40,7 +40,7 @@ from ..io.source import ByteSource, FileSource
 from . import cdtext as cdtext_packs
 from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
-from .msf import LEAD_IN
+from .msf import LEAD_IN, SESSION_PREGAP
 from .raw import MODE_BYTE, RAW_SECTOR, SYNC
 from .scrambled import DescrambledSource
 
@@ -50,7 +50,6 @@ MAX_CCD_BYTES = 1 << 20          # 99 tracks of entries are ~30 KiB
 MAX_ENTRIES = 512                # TOC entries (99 tracks + A0/A1/A2 per session, with room)
 MAX_SESSIONS = 99
 MAX_CDTEXT_ENTRIES = 8 * 256     # packs: 8 blocks of at most 256
-SESSION_PREGAP = 150             # the first track of every session has a 2-second pregap
 SUBCHANNEL = 96
 CONTROL_DATA = 0x04
 POINT_FIRST, POINT_LAST, POINT_LEAD_OUT = 0xA0, 0xA1, 0xA2

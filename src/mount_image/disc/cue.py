@@ -42,16 +42,12 @@ from ..io.source import ByteSource, FileSource
 from . import cdtext as cdtext_packs
 from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
-from .msf import Msf
+from .msf import SESSION_LEAD_IN, SESSION_PREGAP, Msf, lead_out_after
 
 log = logging.getLogger(__name__)
 
-MAX_CUE_BYTES = 1 << 20
-LEAD_OUT_FIRST = 6750            # lead-out after session 1: 90 s (Orange Book, multi-session)
-LEAD_OUT_LATER = 2250            # lead-out after later sessions: 30 s
-LEAD_IN = 4500                   # lead-in of a session after the first: 60 s
-SESSION_PREGAP = 150             # pregap of a session's first track: 2 s
-MAX_CDT_BYTES = 8 * 256 * 18 + 4  # 8 blocks of 256 packs, plus a READ TOC header          # a cue sheet of 99 tracks is a few KiB
+MAX_CUE_BYTES = 1 << 20          # a cue sheet of 99 tracks is a few KiB
+MAX_CDT_BYTES = 8 * 256 * 18 + 4  # 8 blocks of 256 packs, plus a READ TOC header
 MAX_WAVE_CHUNKS = 64             # RIFF chunks walked before the 'data' chunk
 CD_AUDIO_FORMAT = (2, 44100, 16)  # channels, sample rate, bits per sample
 
@@ -458,10 +454,10 @@ def _session_gap(gap: _Gap | None, previous: int, placed: int, whole: bool) -> t
     Orange Book lengths; ``placed`` pregap sectors the sheet gives itself (INDEX 00, PREGAP);
     ``whole``: the session starts inside the FILE of the one before (REM LEAD-OUT is a position)."""
     gap = gap or _Gap()
-    lead_out = LEAD_OUT_FIRST if previous == 1 else LEAD_OUT_LATER
+    lead_out = lead_out_after(previous)
     if gap.lead_out is not None and not whole:
         lead_out = gap.lead_out
-    lead_in = gap.lead_in if gap.lead_in is not None else LEAD_IN
+    lead_in = gap.lead_in if gap.lead_in is not None else SESSION_LEAD_IN
     pregap = gap.pregap if gap.pregap is not None else SESSION_PREGAP
     return lead_out, lead_in, max(0, pregap - placed)
 

@@ -13,6 +13,20 @@ FRAMES_PER_SECOND = 75
 SECONDS_PER_MINUTE = 60
 FRAMES_PER_MINUTE = FRAMES_PER_SECOND * SECONDS_PER_MINUTE
 LEAD_IN = 150                  # frames before LBA 0: MSF 00:02:00 is LBA 0
+
+# Between two sessions of a multi-session disc lie a lead-out, the next session's lead-in and its
+# first track's pregap, none of them stored in an image (Orange Book / Blue Book lengths, as
+# libmirage and DiscImageCreator use them): 6750 + 4500 + 150 = 11400 sectors after session 1,
+# 2250 + 4500 + 150 = 6900 after later ones.
+LEAD_OUT_FIRST = 6750          # lead-out after session 1: 90 s
+LEAD_OUT_LATER = 2250          # lead-out after later sessions: 30 s
+SESSION_LEAD_IN = 4500         # lead-in of a session after the first: 60 s
+SESSION_PREGAP = 150           # pregap of a session's first track: 2 s
+
+
+def lead_out_after(session: int) -> int:
+    """Sectors of lead-out after session ``session`` (1-based)."""
+    return LEAD_OUT_FIRST if session == 1 else LEAD_OUT_LATER
 _TEXT = re.compile(r"(\d{1,3}):(\d{1,3}):(\d{1,3})")
 
 

@@ -30,6 +30,7 @@ from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
 from . import cdtext as cdtext_packs
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
+from .msf import SESSION_LEAD_IN, SESSION_PREGAP, lead_out_after
 
 # ---- layouts (reverse-engineered: libmirage image-nrg, libcdio image/nrg.h) ------------------
 
@@ -77,10 +78,6 @@ SINF_BODY = make_struct(">I", 4, "NRG SINF")
 MAX_CHUNKS = 1024          # a 99-track, 99-session image has a few hundred chunks at most
 MAX_CHUNK_SIZE = 1 << 20   # DAOX of 99 tracks is ~4 KiB; CD-TEXT at most a few KiB
 TAO_PREGAP = 150           # each TAO track after the first has an unstored 2-second pregap
-LEAD_OUT_FIRST = 6750      # between sessions, not stored: lead-out after session 1 (90 s),
-LEAD_OUT_LATER = 2250      # after later sessions (30 s), then the next session's lead-in (60 s)
-LEAD_IN = 4500             # and its first track's 2-second pregap (Orange Book)
-SESSION_PREGAP = 150
 LEAD_OUT = 0xAA
 
 # NRG mode byte -> (TrackMode, kind, stored sector size, subchannel bytes) per libmirage.
@@ -312,7 +309,7 @@ def _place(path: str, source: ByteSource, chunks: _Chunks) -> list[Track]:
         session = _session_of(i, chunks.sessions, len(chunks.tracks))
         between = 0            # lead-out and lead-in before this track (a session's first)
         if session > 1 and session != _session_of(i - 1, chunks.sessions, len(chunks.tracks)):
-            between = (LEAD_OUT_FIRST if session == 2 else LEAD_OUT_LATER) + LEAD_IN
+            between = lead_out_after(session - 1) + SESSION_LEAD_IN
             if 1 not in points:
                 # no CUEX address: after the lead-out, lead-in and pregap that no image stores
                 # (as libmirage lays out TAO sessions)

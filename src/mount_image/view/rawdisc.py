@@ -266,6 +266,11 @@ def cue_sheet(disc: Disc, pieces: Sequence[Piece], bin_name: str = BIN_NAME) -> 
         if track.flags:
             lines.append(f"    FLAGS {' '.join(track.flags)}")
         silence = track.pregap - gap
+        if piece is pieces[0]:
+            # The disc's first 150 sectors of pregap lie before LBA 0 (CloneCD and MDS count them
+            # in track 1's pregap); a cue sheet implies them, so a PREGAP line would move every
+            # track 150 sectors later.
+            silence -= max(0, track.pregap - track.start)
         if silence > 0:
             lines.append(f"    PREGAP {_msf(silence)}")
         if gap:
