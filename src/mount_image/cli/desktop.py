@@ -106,9 +106,28 @@ def _made_marker(mountpoint: str) -> str:
     return os.path.join(mounts.state_dir(), "opened", mountpoint.strip("/").replace("/", "-"))
 
 
+def _forget_removed_folders() -> None:
+    """Drop the records of folders that are gone (unmounted and removed by other means)."""
+    records = os.path.join(mounts.state_dir(), "opened")
+    try:
+        names = os.listdir(records)
+    except OSError:
+        return
+    for name in names:
+        record = os.path.join(records, name)
+        try:
+            with open(record, encoding="utf-8") as f:
+                folder = f.read()
+            if folder and not os.path.isdir(folder):
+                os.unlink(record)
+        except OSError:
+            pass
+
+
 def make_folder(base: str, name: str) -> str:
     """Create ``base/name``, or ``base/name 2``, ``name 3``... when taken; a leftover empty
     folder of an earlier ``open`` (not mounted) is used again."""
+    _forget_removed_folders()
     os.makedirs(base, exist_ok=True)
     for n in range(1, MAX_SUFFIX):
         path = os.path.realpath(os.path.join(base, name if n == 1 else f"{name} {n}"))
@@ -120,8 +139,8 @@ def make_folder(base: str, name: str) -> str:
                 return path
             continue
         os.makedirs(os.path.dirname(_made_marker(path)), mode=0o700, exist_ok=True)
-        with open(_made_marker(path), "w", encoding="utf-8"):
-            pass
+        with open(_made_marker(path), "w", encoding="utf-8") as f:
+            f.write(path)
         return path
     raise UsageError(f"{base}: no free folder name for {name!r}")
 

@@ -87,3 +87,14 @@ def test_bad_config_is_one_clear_error(tmp_path, monkeypatch, text, fragment):
 def test_gvariant_string_quotes_what_gdbus_would_misread():
     from mount_image.cli.desktop_notify import _gvariant_string
     assert _gvariant_string('say "hi" \\ \x07bye') == '"say \\"hi\\" \\\\ bye"'
+
+
+def test_records_of_removed_folders_are_forgotten(tmp_path, monkeypatch):
+    state = tmp_path / "run" / "mount-image"
+    monkeypatch.setattr(desktop.mounts, "state_dir", lambda: str(state))
+    base = tmp_path / "discs"
+    first = desktop.make_folder(str(base), "ONE")
+    assert (state / "opened").is_dir() and len(list((state / "opened").iterdir())) == 1
+    os.rmdir(first)                               # unmounted and removed behind our back
+    desktop.make_folder(str(base), "TWO")
+    assert [p.read_text() for p in (state / "opened").iterdir()] == [str(base / "TWO")]
