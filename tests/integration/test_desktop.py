@@ -55,10 +55,11 @@ def desktop(tmp_path: Path):
                XDG_RUNTIME_DIR=str(tmp_path / "runtime"))
     discs = tmp_path / "discs"
     yield env, discs, record
-    if discs.exists():  # a failed test must not leave a mount behind
+    if discs.exists():  # a failed test must not leave a mount behind (nor two stacked ones)
         for folder in discs.iterdir():
-            if is_mounted(folder):
-                subprocess.run(["fusermount3", "-uz", str(folder)], capture_output=True)
+            for _ in range(3):
+                if is_mounted(folder):
+                    subprocess.run(["fusermount3", "-uz", str(folder)], capture_output=True)
 
 
 def recorded(record: Path, lines: int) -> list[str]:
@@ -238,3 +239,19 @@ def test_open_as_an_ordinary_user_uses_discs_in_the_home(user_home, tmp_path):
     assert closed.returncode == 0, closed.stderr
     assert not is_mounted(folder) and not folder.exists()
     assert (home / "Discs").exists()
+
+
+def test_two_opens_at_once_mount_once(desktop, tmp_path):
+    """A double-click that fires twice: both `open`s show one folder, one mount."""
+    env, discs, record = desktop
+    iso, payload = make_iso(tmp_path, "twice", "TWICE")
+    cmd = [sys.executable, "-m", "mount_image", "open", str(iso), "--folder", str(discs)]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert [out.strip() for out, _ in outputs] == [str(discs / "TWICE")] * 2
+    assert sorted(p.name for p in discs.iterdir()) == ["TWICE"]
+    assert run_cli("list", env=env).stdout.count(str(discs / "TWICE")) == 1
+    assert (discs / "TWICE" / "readme.txt").read_bytes() == payload
+    assert run_cli("close", iso, env=env).returncode == 0

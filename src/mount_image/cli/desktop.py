@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Iterator
 
 from ..errors import MountImageError, UsageError
 from . import mounts
@@ -206,39 +209,63 @@ def _notifier(settings: Settings):
     return desktop_notify if settings.notify else None
 
 
+@contextlib.contextmanager
+def _one_open_at_a_time() -> Iterator[None]:
+    """Serialise `open`s of one user (a double-click that fires twice must not mount twice).
+
+    A POSIX record lock (lockf), not flock: the mount daemon forks from this process, and a
+    forked child shares an flock but never inherits a record lock, so the lock ends with `open`.
+    """
+    path = os.path.join(mounts.state_dir(), "open.lock")
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        yield  # no state folder: open unserialised rather than not at all
+        return
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _refuse(image: str, message: str, notifier, status: int) -> int:
+    error(message)
+    if notifier:
+        notifier.notify(f"Cannot open {os.path.basename(image)}", message)
+    return status
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     image = os.path.abspath(args.image)
     notifier = _notifier(settings)
-    existing = mounts_of(image)
-    if existing:
-        browse(existing[0], settings)
-        print(existing[0])
-        return EXIT_OK
-    try:
-        if not os.path.exists(image):
-            raise UsageError(f"{args.image}: no such file")
-        label = _label(image, args.options, args.view)
-    except (MountImageError, OSError) as exc:
-        message = str(exc) if isinstance(exc, MountImageError) else f"{args.image}: {exc.strerror or exc}"
-        error(message)
-        if notifier:
-            notifier.notify(f"Cannot open {os.path.basename(image)}", message)
-        return EXIT_USAGE
-    try:
-        mountpoint = make_folder(settings.folder, folder_name(label, image))
-    except OSError as exc:
-        message = f"{settings.folder}: cannot make a folder there ({exc.strerror or exc})"
-        error(message)
-        if notifier:
-            notifier.notify(f"Cannot open {os.path.basename(image)}", message)
-        return EXIT_FAILURE
-    status = _mount(image, mountpoint, args.options, args.view)
-    if status != EXIT_OK:
-        _remove_folder(mountpoint)
-        if notifier:
-            notifier.notify(f"Cannot open {os.path.basename(image)}", f"mounting on {mountpoint} failed")
-        return status
+    with _one_open_at_a_time():
+        existing = mounts_of(image)
+        if existing:
+            browse(existing[0], settings)
+            print(existing[0])
+            return EXIT_OK
+        try:
+            if not os.path.exists(image):
+                raise UsageError(f"{args.image}: no such file")
+            label = _label(image, args.options, args.view)
+        except MountImageError as exc:
+            return _refuse(image, str(exc), notifier, EXIT_USAGE)
+        except OSError as exc:
+            return _refuse(image, f"{args.image}: {exc.strerror or exc}", notifier, EXIT_USAGE)
+        try:
+            mountpoint = make_folder(settings.folder, folder_name(label, image))
+        except OSError as exc:
+            return _refuse(image, f"{settings.folder}: cannot make a folder there "
+                                  f"({exc.strerror or exc})", notifier, EXIT_FAILURE)
+        status = _mount(image, mountpoint, args.options, args.view)
+        if status != EXIT_OK:
+            _remove_folder(mountpoint)
+            if notifier:  # the mount has printed its own line
+                notifier.notify(f"Cannot open {os.path.basename(image)}", f"mounting on {mountpoint} failed")
+            return status
     browse(mountpoint, settings)
     if notifier:
         title = label or os.path.basename(mountpoint)
