@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,10 +67,15 @@ def one_line_error(proc: subprocess.CompletedProcess) -> str:
     return lines[0].removeprefix("mount-image: ")
 
 
+def _unescape_mountinfo(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash in paths as octal escapes (\\040)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
 def is_mounted(path: Path) -> bool:
     target = os.path.realpath(path)
     with open("/proc/self/mountinfo") as f:
-        return any(line.split()[4] == target for line in f)
+        return any(_unescape_mountinfo(line.split()[4]) == target for line in f)
 
 
 def unmount(path: Path) -> None:
