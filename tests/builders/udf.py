@@ -28,7 +28,7 @@ VDS_MAIN, VDS_RESERVE, LVID_BLOCK, PART_START = 260, 270, 280, 288
 PACKET = 32
 
 # Tag identifiers (ECMA-167 3/7.2.1, 4/7.2.1).
-PVD, AVDP, PD, LVD, TD, LVID = 1, 2, 5, 6, 8, 9
+PVD, AVDP, IUVD, PD, LVD, USD, TD, LVID = 1, 2, 4, 5, 6, 7, 8, 9
 FSD, FID, AED, IE, FE, EAHD, EFE = 256, 257, 258, 259, 261, 262, 266
 # File types (4/14.6.6; UDF 2.60 §2.3.5.2).
 T_DIR, T_FILE, T_BLK, T_CHR, T_FIFO, T_SYMLINK, T_STREAMDIR = 4, 5, 6, 7, 9, 12, 13
@@ -391,8 +391,17 @@ class UdfBuilder:
         last = total_blocks - 1
         for where in (VDS_MAIN, VDS_RESERVE):
             self._vds(img, where, part_len, maps, n_maps)
-        lvid = tag(LVID, timestamp() + struct.pack("<I", 1) + bytes(8) + bytes(32) + struct.pack("<II", 0, 0),
-                   LVID_BLOCK)
+        # Logical Volume Integrity Descriptor (3/10.10), closed, with the UDF implementation use
+        # (UDF 2.60 §2.2.6.4): file and directory counts, revisions.
+        n_parts = n_maps
+        dirs = sum(n.ftype == T_DIR for n in nodes)
+        lvid_iu = regid("*mount-image test") + struct.pack("<IIHHH", len(nodes) - dirs, dirs,
+                                                           min(self.revision, 0x0250), self.revision,
+                                                           self.revision)
+        lvid = tag(LVID, timestamp() + struct.pack("<I", 1) + bytes(8)
+                   + struct.pack("<Q24s", self.unique + 1, b"") + struct.pack("<II", n_parts, len(lvid_iu))
+                   + struct.pack(f"<{n_parts}I", *[0] * n_parts) + struct.pack(f"<{n_parts}I", *[part_len] * n_parts)
+                   + lvid_iu, LVID_BLOCK)
         img[LVID_BLOCK * bs:LVID_BLOCK * bs + len(lvid)] = lvid
         for block in (256, last) if self.partition != "virtual" else (256,):
             body = struct.pack("<II", 16 * bs, VDS_MAIN) + struct.pack("<II", 16 * bs, VDS_RESERVE)
@@ -446,17 +455,19 @@ class UdfBuilder:
             ea = tag(EAHD, struct.pack("<II", 24, 24), location) + ea[24:]
         recorded = -(-size // bs) if ad_type != 3 else 0
         self.unique += 1
+        # UDF 2.60 §2.3.6.5: the metadata files and the VAT carry unique ID 0.
+        unique = 0 if n.ftype in (T_META, T_MIRROR, T_VAT) else self.unique
         ts = timestamp()
         if self.efe:
             sd = long_ad(bs, stream[0], stream[1]) if stream else bytes(16)
             body = icb_tag + struct.pack("<IIIHBBIQQQ", uid, gid, perm, links, 0, 0, 0, size, size, recorded)
             body += ts + ts + ts + ts + struct.pack("<II", 1, 0) + bytes(16) + sd
-            body += regid("*mount-image test") + struct.pack("<QII", self.unique, len(ea), len(ads))
+            body += regid("*mount-image test") + struct.pack("<QII", unique, len(ea), len(ads))
             raw = tag(EFE, body + ea + ads, location)
         else:
             body = icb_tag + struct.pack("<IIIHBBIQQ", uid, gid, perm, links, 0, 0, 0, size, recorded)
             body += ts + ts + ts + struct.pack("<I", 1) + bytes(16)
-            body += regid("*mount-image test") + struct.pack("<QII", self.unique, len(ea), len(ads))
+            body += regid("*mount-image test") + struct.pack("<QII", unique, len(ea), len(ads))
             raw = tag(FE, body + ea + ads, location)
         if len(raw) > bs:
             raise ValueError(f"file entry of {n.name!r} needs {len(raw)} bytes, block is {bs}")
@@ -505,7 +516,13 @@ class UdfBuilder:
             "type1", "sparable") else 1)
         lvd += struct.pack("<II", len(maps), n_maps) + regid("*mount-image test") + bytes(128)
         lvd += struct.pack("<II", bs, LVID_BLOCK) + maps
-        for i, (ident, body) in enumerate(((PVD, pvd), (PD, pd), (LVD, lvd), (TD, bytes(496)))):
+        # Implementation Use VD (3/10.4) with the UDF LV Info (UDF 2.60 §2.2.7.2) and an empty
+        # Unallocated Space Descriptor (3/10.8): optional for a reader, expected by udfinfo.
+        lv_info = cs + dstring(self.label, 128) + bytes(36 * 3) + regid("*mount-image test") + bytes(128)
+        iuvd = struct.pack("<I", 4) + udf_regid("*UDF LV Info", self.revision) + lv_info
+        usd = struct.pack("<II", 5, 0)
+        descriptors = ((PVD, pvd), (PD, pd), (LVD, lvd), (IUVD, iuvd), (USD, usd), (TD, bytes(496)))
+        for i, (ident, body) in enumerate(descriptors):
             raw = tag(ident, body, start + i)
             img[(start + i) * bs:(start + i) * bs + len(raw)] = raw
 

@@ -92,3 +92,19 @@ def test_closed_vat_disc(tmp_path: Path) -> None:
     fs = open_bytes(mkudffs(path, "--media-type=cdr", "--closed"))
     assert [p["type"] for p in fs.info()["udf"]["partitions"]] == ["type1", "virtual"]
     assert list(fs.listdir(fs.root())) == []
+
+
+@pytest.mark.parametrize("partition,bs", [("type1", 512), ("type1", 2048), ("type1", 4096),
+                                          ("metadata", 2048), ("virtual", 2048)])
+def test_our_writer_images_read_by_udfinfo(tmp_path: Path, partition: str, bs: int) -> None:
+    """udfinfo (udftools) reads what tests/builders/udf.py writes as we do: an independent
+    check of the writer the reader tests lean on."""
+    from test_udf_reader import full_tree
+    path = tmp_path / "b.img"
+    path.write_bytes(full_tree(partition, bs, True, "short").build())
+    proc = subprocess.run(["udfinfo", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "Warning" not in proc.stderr, proc.stderr
+    ref = udfinfo(path)
+    fs = open_bytes(path.read_bytes())
+    assert ref["label"] == fs.label == f"B{partition}"
+    assert int(ref["blocksize"]) == fs.block_size == bs
