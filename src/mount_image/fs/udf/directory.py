@@ -13,7 +13,7 @@ from .layout import (FID_DELETED, FID_DIRECTORY, FID_HIDDEN, FID_PARENT, PC_CURR
                      PathComponent, check_tag)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)            # not frozen: one per name listed (see layout.FileEntry)
 class DirectoryItem:
     """One name of a directory: decoded, with its flags and where its ICB is."""
 
