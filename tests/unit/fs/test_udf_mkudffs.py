@@ -110,3 +110,26 @@ def test_our_writer_images_read_by_udfinfo(tmp_path: Path, partition: str, bs: i
     fs = open_bytes(path.read_bytes())
     assert ref["label"] == fs.label == f"B{partition}"
     assert int(ref["blocksize"]) == fs.block_size == bs
+
+
+def test_bridge_disc_with_damaged_udf_side_shows_iso9660(tmp_path: Path, caplog) -> None:
+    """genisoimage -udf writes both; with the UDF anchors and sequences damaged the ISO 9660
+    side is shown (with a log line), and fs=udf names the UDF damage."""
+    require_tool("genisoimage")
+    from mount_image.errors import CorruptDataError
+    from mount_image.fs.iso9660.filesystem import Iso9660FileSystem
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"bridge\n")
+    image = tmp_path / "g.iso"
+    subprocess.run(["genisoimage", "-quiet", "-udf", "-R", "-o", str(image), str(src)], check=True)
+    data = bytearray(image.read_bytes())
+    assert isinstance(open_bytes(bytes(data)), UdfFileSystem)
+    for block in (256, len(data) // 2048 - 1):
+        data[block * 2048 + 4] ^= 0xFF
+    fs = open_bytes(bytes(data))
+    assert isinstance(fs, Iso9660FileSystem) and "udf" not in fs.kinds
+    assert "showing its ISO 9660 side" in caplog.text
+    assert fs.read(fs.lookup(fs.root(), "a.txt"), 0, 100) == b"bridge\n"
+    with pytest.raises(CorruptDataError, match="no UDF anchor"):
+        open_bytes(bytes(data), fs="udf")
