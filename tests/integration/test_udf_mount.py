@@ -204,3 +204,13 @@ def test_damaged_file_is_eio_others_read(tmp_path: Path, mount) -> None:
         with pytest.raises(OSError) as err:
             (mnt / "bad.txt").read_bytes()
         assert err.value.errno == 5
+
+
+def test_info_text_describes_a_udf_only_disc() -> None:
+    """The text form of `info` names the UDF volume (the JSON form is checked above)."""
+    proc = run_cli("info", corpus_file("libcdio/udf102.iso"))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "filesystems:  udf (showing udf)" in lines
+    assert "udf:          revision 1.02, 608 blocks of 2048, partitions: type1" in lines
+    assert not any(line.startswith("iso9660:") for line in lines)

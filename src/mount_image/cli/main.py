@@ -277,12 +277,20 @@ def cmd_info(args: argparse.Namespace) -> int:
     for key in ("title", "performer"):
         if key in info["cdtext"]:
             lines.append(f"{key + ':':13} {info['cdtext'][key]}")
-    if iso is None:
+    udf = info.get("udf")
+    if not info["filesystems"]:
         lines.append("filesystems:  none (showing the tracks view)")
     else:
         lines += [
             f"label:        {info['label']}",
             f"filesystems:  {', '.join(info['filesystems'])} (showing {info['shown']})",
+        ]
+    if udf:
+        partitions = ", ".join(p["type"] for p in udf["partitions"])
+        lines.append(f"udf:          revision {udf['revision']}, {udf['volume_blocks']} blocks of "
+                     f"{udf['block_size']}, partitions: {partitions}")
+    if iso is not None:
+        lines += [
             f"iso9660:      level {iso['level']}, {iso['volume_blocks']} blocks of {iso['block_size']}",
             f"created:      {iso['created'] or '-'}",
             f"modified:     {iso['modified'] or '-'}",
