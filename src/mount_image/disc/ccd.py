@@ -39,7 +39,7 @@ from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
 from . import cdtext as cdtext_packs
 from .descriptor import find_in_folder, read_descriptor_text
-from .model import Disc, Index, Session, Track, TrackKind, TrackMode
+from .model import Disc, Index, Session, Track, TrackKind, TrackMode, with_cdtext
 from .msf import LEAD_IN, SESSION_PREGAP
 from .raw import MODE_BYTE, RAW_SECTOR, SYNC
 from .scrambled import DescrambledSource
@@ -97,7 +97,7 @@ def parse_ccd(path: str) -> Disc:
     text = _cdtext(path, sections)
     sessions: list[Session] = []
     for track in tracks:
-        track = _with_cdtext(track, text.track(track.number))
+        track = with_cdtext(track, text.track(track.number))
         if sessions and sessions[-1].number == track.session:
             sessions[-1] = Session(track.session, sessions[-1].tracks + (track,))
         else:
@@ -359,11 +359,3 @@ def _cdtext(path: str, sections: dict[str, _Section]) -> cdtext_packs.CdText:
     packs.sort()
     with_crc = bool(packs) and all(len(d) == 18 for _, d in packs)
     return cdtext_packs.decode(b"".join(d[:18 if with_crc else 16] for _, d in packs), where, crc=with_crc)
-
-
-def _with_cdtext(track: Track, fields: tuple[tuple[str, str], ...]) -> Track:
-    if not fields:
-        return track
-    values = {name: getattr(track, name) for name in Track.__slots__}
-    values["cdtext"] = fields
-    return Track(**values)

@@ -41,7 +41,7 @@ from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
 from . import cdtext as cdtext_packs
 from .descriptor import find_in_folder, read_descriptor_text
-from .model import Disc, Index, Session, Track, TrackKind, TrackMode
+from .model import Disc, Index, Session, Track, TrackKind, TrackMode, with_cdtext
 from .msf import SESSION_LEAD_IN, SESSION_PREGAP, Msf, lead_out_after
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def parse_cue(path: str) -> Disc:
     if sheet.cdtextfile is not None:
         packs = _cdtext_file(path, sheet.cdtextfile)
         disc_text = _merge(disc_text, packs.disc)
-        tracks = [_with_cdtext(t, _merge(t.cdtext, packs.track(t.number))) for t in tracks]
+        tracks = [with_cdtext(t, _merge(t.cdtext, packs.track(t.number))) for t in tracks]
     sessions = []
     for track in tracks:
         if sessions and sessions[-1][0] == track.session:
@@ -484,14 +484,6 @@ def _merge(given: tuple[tuple[str, str], ...], packs: tuple[tuple[str, str], ...
     """The sheet's own fields, then those of the packs whose keys the sheet does not give."""
     keys = {key for key, _ in given}
     return given + tuple((key, value) for key, value in packs if key not in keys)
-
-
-def _with_cdtext(track: Track, fields: tuple[tuple[str, str], ...]) -> Track:
-    if fields == track.cdtext:
-        return track
-    values = {name: getattr(track, name) for name in Track.__slots__}
-    values["cdtext"] = fields
-    return Track(**values)
 
 
 def _resolve(path: str, folder: str, file: _File, single: bool) -> str:

@@ -5,7 +5,7 @@ Parsers read descriptors only, never track data; the sectors layer turns a Track
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from ..io.source import ByteSource
@@ -69,6 +69,11 @@ class Track:
     flags: tuple[str, ...] = ()       # DCP, 4CH, PRE, SCMS
     cdtext: tuple[tuple[str, str], ...] = ()   # (("TITLE", "Soft"), ("PERFORMER", "x"), ...)
     remarks: tuple[str, ...] = ()     # REM lines, without "REM "
+
+
+def with_cdtext(track: Track, fields: tuple[tuple[str, str], ...]) -> Track:
+    """``track`` with CD-TEXT ``fields`` (decoded from packs after the track was built)."""
+    return track if fields == track.cdtext or not fields else replace(track, cdtext=fields)
 
 
 @dataclass(frozen=True, slots=True)

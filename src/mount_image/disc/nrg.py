@@ -29,7 +29,7 @@ from ..binary import bcd, make_struct
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
 from . import cdtext as cdtext_packs
-from .model import Disc, Index, Session, Track, TrackKind, TrackMode
+from .model import Disc, Index, Session, Track, TrackKind, TrackMode, with_cdtext
 from .msf import SESSION_LEAD_IN, SESSION_PREGAP, lead_out_after
 
 # ---- layouts (reverse-engineered: libmirage image-nrg, libcdio image/nrg.h) ------------------
@@ -146,18 +146,10 @@ def parse_nrg(path: str) -> Disc:
     remarks = () if chunks.media_type is None else (f"MTYP {chunks.media_type:#x}",)
     text = cdtext_packs.decode(chunks.cdtext, f"{path}: CDTX") if chunks.cdtext else cdtext_packs.CdText()
     if text.tracks:
-        sessions = [Session(s.number, tuple(_with_cdtext(t, text.track(t.number)) for t in s.tracks))
+        sessions = [Session(s.number, tuple(with_cdtext(t, text.track(t.number)) for t in s.tracks))
                     for s in sessions]
     return Disc(path=path, container="nrg", sessions=tuple(sessions), sources=(source,),
                 catalog=chunks.catalog, cdtext=text.disc, remarks=remarks)
-
-
-def _with_cdtext(track: Track, fields: tuple[tuple[str, str], ...]) -> Track:
-    if not fields:
-        return track
-    values = {name: getattr(track, name) for name in Track.__slots__}
-    values["cdtext"] = fields
-    return Track(**values)
 
 
 def _with_session(track: Track, session: int) -> Track:

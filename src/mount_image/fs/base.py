@@ -72,6 +72,18 @@ class FileSystem(Protocol[E]):
     def info(self) -> dict: ...
 
 
+def usable_name(name: str) -> str:
+    """A name the kernel accepts: no '/', no NUL, not '.' or '..', at most NAME_MAX bytes in
+    UTF-8 ('' when nothing usable is left: the caller skips the entry)."""
+    name = name.replace("/", "_").replace("\x00", "_")
+    if name in (".", ".."):
+        return ""
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) > MAX_NAME_BYTES:
+        name = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore")
+    return name
+
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ...errors import CorruptDataError
 from ...sectors.blocks import BlockDevice
-from ..base import MAX_DEPTH, MAX_NAME_BYTES, LruCache, Stat
+from ..base import MAX_DEPTH, LruCache, Stat, usable_name
 from . import susp
 from .amiga import AmigaAttributes, parse_amiga
 from .apple import (FINDER_INFO_XATTR, RESOURCE_FORK_XATTR, FinderInfo, find_finder_info,
@@ -323,7 +323,7 @@ class Iso9660FileSystem:
             return None
         associated = bool(first.record.file_flags & FLAG_ASSOCIATED)
         if associated and not is_dir and forks and ident in forks:
-            name = _safe_name(name + ASSOCIATED_SUFFIX)  # `unhide`: beside, not over, its data file
+            name = usable_name(name + ASSOCIATED_SUFFIX)  # `unhide`: beside, not over, its data file
         if is_dir:
             lba = extents[0][0]
             if parent.depth + 1 > MAX_DEPTH or _is_ancestor(parent, lba):
@@ -416,7 +416,7 @@ class Iso9660FileSystem:
                 name = strip_version(name)
         else:
             name = map_iso_name(ident, self.options.mapping, is_dir)
-        return _safe_name(name)
+        return usable_name(name)
 
     def _stat(self, record: DirectoryRecord, rr: RockRidge | None, file_type: int, size: int,
               ino: int) -> Stat:
@@ -526,14 +526,3 @@ def _is_ancestor(directory: IsoEntry | None, lba: int) -> bool:
             return True
         directory = directory.parent
     return False
-
-
-def _safe_name(name: str) -> str:
-    """A name the kernel accepts: no '/', no NUL, not '.' or '..', at most NAME_MAX bytes."""
-    name = name.replace("/", "_").replace("\x00", "_")
-    if name in (".", ".."):
-        return ""
-    encoded = name.encode("utf-8", "surrogateescape")
-    if len(encoded) > MAX_NAME_BYTES:
-        name = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore")
-    return name

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ...errors import CorruptDataError
-from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_NAME_BYTES, MAX_SYMLINK_BYTES, LruCache, Stat
+from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_SYMLINK_BYTES, LruCache, Stat, usable_name
 from .directory import DirectoryItem, parse_directory, symlink_target
 from .dstring import decode_dstring
 from .icb import DataMap, Icb, data_map, prefetch, read_icb, read_tagged
@@ -216,7 +216,7 @@ class UdfFileSystem:
         for n, item in enumerate(items):
             if n % PREFETCH_ITEMS == 0:
                 prefetched = prefetch(self.space, [(i.ref, i.lbn) for i in items[n:n + PREFETCH_ITEMS]])
-            name = _usable_name(item.name)
+            name = usable_name(item.name)
             if not name:
                 log.warning("UDF %s: skipping a name that cannot be decoded", what)
                 continue
@@ -362,14 +362,3 @@ def _is_ancestor(directory: UdfEntry | None, ref: int, lbn: int) -> bool:
             return True
         directory = directory.parent
     return False
-
-
-def _usable_name(name: str) -> str:
-    """A name the kernel accepts: no '/', no NUL, not '.' or '..', at most NAME_MAX bytes."""
-    name = name.replace("/", "_").replace("\x00", "_")
-    if name in (".", ".."):
-        return ""
-    encoded = name.encode("utf-8", "surrogateescape")
-    if len(encoded) > MAX_NAME_BYTES:
-        name = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore")
-    return name
