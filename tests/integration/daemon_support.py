@@ -82,3 +82,37 @@ def foreground(image: str | os.PathLike, mountpoint: Path, *options: str,
             proc.wait()
         if stderr:
             err.close()
+
+
+def require_installed_command() -> str:
+    """The ``mount-image`` that mount.fuse3 and systemd will run, checked to be this checkout's.
+
+    mount(8) hands its helpers no PATH, so mount.fuse3's /bin/sh finds the command only in the
+    default places (/usr/local/bin, /usr/bin, ...); scripts/install.sh links it there.
+    """
+    import pytest
+
+    from conftest import IN_CI
+
+    found = subprocess.run(["env", "-i", "/bin/sh", "-c", "command -v mount-image"],
+                           capture_output=True, text=True).stdout.strip()
+    problem = None
+    if not found:
+        problem = "mount-image is not in /usr/local/bin or /usr/bin (run scripts/install.sh)"
+    else:
+        probe = subprocess.run(["env", "-i", "/bin/sh", "-c",
+                                "exec mount-image info " + str(SAMPLE) + " --json"],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            problem = f"{found} does not run: {probe.stderr.strip()}"
+        else:
+            interpreter = Path(found).resolve().read_text(errors="replace").splitlines()[0].removeprefix("#!")
+            where = subprocess.run([interpreter.strip(), "-c", "import mount_image; print(mount_image.__file__)"],
+                                   capture_output=True, text=True).stdout.strip()
+            if not where.startswith(str(REPO / "src")):
+                problem = f"{found} runs mount-image from {where or '?'}, not this checkout ({REPO})"
+    if problem:
+        if IN_CI:
+            pytest.fail(problem)
+        pytest.skip(problem)
+    return found

@@ -21,6 +21,8 @@ IGNORED = {"ro", "defaults", "nodev", "nosuid", "noexec", "dev", "suid", "exec",
            "nofail", "user", "users", "nouser", "_netdev", "async", "sync", "atime", "noatime",
            "relatime", "norelatime", "strictatime", "nodiratime", "diratime", "iocharset",
            "utf8", "cruft", "check", "block"}
+# mount(8)'s own options that it may hand on to mount.fuse3 from an fstab line (x-* apart).
+IGNORED |= {"owner", "group", "comment"}
 
 
 @dataclass(slots=True)
@@ -59,7 +61,8 @@ def parse_options(specs: list[str]) -> MountOptions:
         for item in filter(None, (s.strip() for s in spec.split(","))):
             key, has_value, value = item.partition("=")
             if key == "rw":
-                raise UsageError("option rw: images are mounted read-only")
+                # mount(8) passes rw when fstab does not say ro, hence the hint.
+                raise UsageError("option rw: images are mounted read-only (give ro, e.g. in fstab)")
             if key.startswith("x-") or key in IGNORED:
                 continue
             if key in FUSE_FLAGS and not has_value:
