@@ -151,11 +151,10 @@ def cmd_unmount(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     found = mounts.our_mounts()
     if args.json:
-        print(json.dumps([{"image": m.image, "mountpoint": m.mountpoint, "view": m.view, "pid": m.pid}
-                          for m in found], indent=2))
+        print(json.dumps([m.as_json() for m in found], indent=2))
     else:
-        for m in found:
-            print(f"{m.image}\t{m.mountpoint}\t{m.view}")
+        for m in found:  # a stale mount: its image was deleted, replaced or changed (reads fail)
+            print(f"{m.image}\t{m.mountpoint}\t{m.view}" + (f"\tstale: {m.stale}" if m.stale else ""))
     return EXIT_OK
 
 
