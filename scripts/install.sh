@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(fuse3 python3 python3-venv)
 if [ "${1:-}" = "--test" ]; then
   # Writers and independent readers the tests build fixtures with and check against.
-  packages+=(genisoimage xorriso 7zip libarchive-tools libcdio-utils fuseiso bchunk ccd2iso udftools attr e2fsprogs mount libudev1 dosfstools mtools hfsutils desktop-file-utils xdg-utils shared-mime-info libglib2.0-bin dbus-daemon python3-gi git dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools fakeroot rpm rpm2cpio libnotify-bin)
+  packages+=(genisoimage xorriso 7zip libarchive-tools libcdio-utils fuseiso bchunk ccd2iso udftools attr e2fsprogs mount libudev1 dosfstools mtools hfsutils desktop-file-utils xdg-utils shared-mime-info libglib2.0-bin dbus-daemon python3-gi git dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools fakeroot rpm rpm2cpio libnotify-bin systemd util-linux)
 fi
 
 missing=()
@@ -27,4 +27,6 @@ extra=""
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".${extra}"
 ln -sf "$PWD/.venv/bin/mount-image" /usr/local/bin/mount-image
+# mount(8) looks for its helpers (mount -t mount-image) only in /sbin.
+ln -sf "$PWD/.venv/bin/mount.mount-image" /sbin/mount.mount-image
 echo "mount-image installed: $(command -v mount-image)"

@@ -116,3 +116,26 @@ def require_installed_command() -> str:
             pytest.fail(problem)
         pytest.skip(problem)
     return found
+
+
+def require_installed_helper() -> str:
+    """/sbin/mount.mount-image (mount(8) looks only in /sbin), checked to be this checkout's."""
+    import pytest
+
+    from conftest import IN_CI
+
+    helper = Path("/sbin/mount.mount-image")
+    problem = None
+    if not helper.exists():
+        problem = "/sbin/mount.mount-image is missing (run scripts/install.sh)"
+    else:
+        interpreter = helper.resolve().read_text(errors="replace").splitlines()[0].removeprefix("#!")
+        where = subprocess.run([interpreter.strip(), "-c", "import mount_image; print(mount_image.__file__)"],
+                               capture_output=True, text=True).stdout.strip()
+        if not where.startswith(str(REPO / "src")):
+            problem = f"{helper} runs mount-image from {where or '?'}, not this checkout ({REPO})"
+    if problem:
+        if IN_CI:
+            pytest.fail(problem)
+        pytest.skip(problem)
+    return str(helper)

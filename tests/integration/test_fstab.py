@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import is_mounted, kill_daemons, one_line_error, require_tool, run_cli
-from daemon_support import README, SAMPLE, require_installed_command, wait_for
+from daemon_support import (README, SAMPLE, require_installed_command, require_installed_helper,
+                            wait_for)
 
 
 def _mount_options(mountpoint: Path) -> set[str]:
@@ -126,3 +127,53 @@ def test_bad_image_in_fstab(tools, tmp_path: Path, mnt: Path) -> None:
     assert proc.returncode != 0
     assert one_line_error(proc).startswith(f"{bad}: ")
     assert not is_mounted(mnt)
+
+
+# `mount -t mount-image` and fstab lines of type mount-image, through /sbin/mount.mount-image.
+
+@pytest.fixture
+def helper() -> None:
+    require_tool("mount")
+    require_installed_helper()
+
+
+def test_mount_t_mount_image(helper, tmp_path: Path, mnt: Path) -> None:
+    fstab = _fstab(tmp_path, f"{SAMPLE} {mnt} mount-image ro,allow_other 0 0")
+    proc = subprocess.run(["mount", "-v", "-T", str(fstab), str(mnt)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert f"mount.mount-image: {SAMPLE} mounted on {mnt}" in proc.stdout
+    assert (mnt / "README.txt").read_bytes().startswith(README)
+    assert {"ro", "nosuid", "nodev"} <= _mount_options(mnt)
+    _umount(mnt)
+
+
+def test_mount_fake_mounts_nothing(helper, mnt: Path) -> None:
+    """mount -f: in a helper's argv -f means fake (FUSE would read it as foreground and hang)."""
+    proc = subprocess.run(["mount", "-f", "-v", "-t", "mount-image", str(SAMPLE), str(mnt), "-o", "ro"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing mounted" in proc.stdout
+    assert not is_mounted(mnt)
+
+
+def test_mount_fake_still_checks(helper, tmp_path: Path, mnt: Path) -> None:
+    bad = tmp_path / "notes.iso"
+    bad.write_bytes(b"not an image" * 1000)
+    proc = subprocess.run(["mount", "-f", "-t", "mount-image", str(bad), str(mnt), "-o", "ro"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert one_line_error(proc).startswith(f"{bad}: ")
+
+
+def test_mount_sloppy_drops_unknown_options(helper, mnt: Path) -> None:
+    strict = subprocess.run(["mount", "-t", "mount-image", str(SAMPLE), str(mnt), "-o", "ro,nosuchoption"],
+                            capture_output=True, text=True, timeout=60)
+    assert strict.returncode != 0
+    assert one_line_error(strict) == "unknown mount option 'nosuchoption'"
+    assert not is_mounted(mnt)
+    sloppy = subprocess.run(["mount", "-s", "-t", "mount-image", str(SAMPLE), str(mnt), "-o", "ro,nosuchoption"],
+                            capture_output=True, text=True, timeout=60)
+    assert sloppy.returncode == 0, sloppy.stderr
+    assert sloppy.stderr.strip() == "mount-image: warning: unknown mount option 'nosuchoption': ignored (-s)"
+    assert (mnt / "README.txt").read_bytes().startswith(README)
+    _umount(mnt)
