@@ -31,7 +31,8 @@ def _alive(pid: int) -> bool:
         return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=["SIGTERM", "SIGINT", "SIGHUP"])
 def test_signal_in_foreground_unmounts_and_exits_0(tmp_path: Path, sig: signal.Signals) -> None:
     mnt = tmp_path / "mnt"
     with foreground(SAMPLE, mnt) as proc:

@@ -139,3 +139,30 @@ def test_unwatched_source_costs_no_stat(image: Path, monkeypatch: pytest.MonkeyP
         assert calls == []
     finally:
         src.close()
+
+
+def test_block_device_that_changes_size(tmp_path: Path) -> None:
+    """A loop device whose backing file shrinks (losetup -c re-reads its size), as a drive
+    whose medium was swapped: stale, not a short or wrong read."""
+    import subprocess
+
+    from conftest import require_tool
+
+    require_tool("losetup")
+    backing = tmp_path / "disk.img"
+    backing.write_bytes(DATA * 8)    # 128 KiB
+    device = subprocess.run(["losetup", "-f", "--show", str(backing)], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    try:
+        src, fired, reasons = _watched(Path(device))
+        try:
+            assert src.is_block_device and src.size == len(DATA) * 8
+            os.truncate(backing, len(DATA) * 4)
+            subprocess.run(["losetup", "-c", device], check=True)
+            assert src.check() == "its device changed size (medium removed?)"
+            _assert_eio(src)
+            assert reasons == ["its device changed size (medium removed?)"]
+        finally:
+            src.close()
+    finally:
+        subprocess.run(["losetup", "-d", device], capture_output=True)
