@@ -65,7 +65,6 @@ def _serve(opened: Opened, image: str, mountpoint: str, options: MountOptions,
     log = logging.getLogger("mount_image.daemon")
     sources = opened.disc.sources
     started = threading.Event()
-    operations: ViewOperations
 
     def settle() -> None:
         # The stat waits until the kernel has our INIT reply, which also resets the read-ahead;
@@ -90,11 +89,11 @@ def _serve(opened: Opened, image: str, mountpoint: str, options: MountOptions,
         sdnotify.notify(f"STATUS=stale: {name} {reason}; reads fail with EIO")
         threading.Thread(target=operations.drop_cached_data, daemon=True).start()
 
+    operations = ViewOperations(opened.view, ready, trace=options.debug)
     for source in sources:
         watch = getattr(source, "watch", None)
         if watch is not None:
             watch(forget)
-    operations = ViewOperations(opened.view, ready, trace=options.debug)
     try:
         FUSE(operations, mountpoint, foreground=True, nothreads=False,
              **fuse_options(image, options))
