@@ -10,6 +10,7 @@ import pytest
 from builders.udf import cs0, dstring, tag, timestamp
 from mount_image.errors import CorruptDataError
 from mount_image.fs.udf import layout as L
+from mount_image.fs.udf import layout_files as LF
 from mount_image.fs.udf.directory import symlink_target
 from mount_image.fs.udf.dstring import decode_cs0, decode_dstring
 
@@ -63,8 +64,8 @@ def test_timestamp_time_zone() -> None:
     assert L.timestamp_ns(bytes(12), 0) == 0                                # unset
 
 
-@pytest.mark.parametrize("cls,size", [(L.ExtentAd, 8), (L.LongAd, 16), (L.ShortAd, 8), (L.ExtAd, 20),
-                                      (L.IcbTag, 20), (L.Tag, 16), (L.PathComponent, 4)])
+@pytest.mark.parametrize("cls,size", [(L.ExtentAd, 8), (LF.LongAd, 16), (LF.ShortAd, 8), (LF.ExtAd, 20),
+                                      (LF.IcbTag, 20), (L.Tag, 16), (LF.PathComponent, 4)])
 def test_too_short_names_the_structure(cls, size: int) -> None:
     with pytest.raises(CorruptDataError, match=cls._S.what):
         cls.parse(bytes(size - 1))

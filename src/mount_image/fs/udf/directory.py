@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from ...errors import CorruptDataError
 from ..base import MAX_DIRECTORY_ENTRIES, MAX_SYMLINK_BYTES
 from .dstring import decode_cs0
-from .layout import (FID_DELETED, FID_DIRECTORY, FID_HIDDEN, FID_PARENT, PC_CURRENT, PC_NAME,
-                     PC_PARENT, PC_ROOT, PC_ROOT_ALIAS, TAG_FID, FileIdentifierDescriptor,
-                     PathComponent, check_tag)
+from .layout import TAG_FID, check_tag
+from .layout_files import (FID_DELETED, FID_DIRECTORY, FID_HIDDEN, FID_PARENT, PC_CURRENT, PC_NAME,
+                           PC_PARENT, PC_ROOT, PC_ROOT_ALIAS, FileIdentifierDescriptor,
+                           PathComponent)
 
 
 @dataclass(slots=True)            # not frozen: one per name listed (see layout.FileEntry)

@@ -18,10 +18,11 @@ from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_SYMLINK_BYTES, LruCache, 
 from .directory import DirectoryItem, parse_directory, symlink_target
 from .dstring import decode_dstring
 from .icb import DataMap, Icb, data_map, prefetch, read_icb, read_tagged
-from .layout import (EA_DEVICE_SPECIFICATION, FT_BLOCK, FT_CHAR, FT_DIRECTORY, FT_FIFO, FT_FILE,
-                     FT_REALTIME, FT_SOCKET, FT_STREAM_DIRECTORY, FT_SYMLINK, FT_UNSPECIFIED,
-                     ICB_FLAG_SETGID, ICB_FLAG_SETUID, ICB_FLAG_STICKY, PD_ACCESS, TAG_FSD,
-                     DeviceSpecification, ExtendedAttribute, FileSetDescriptor, LongAd)
+from .layout import PD_ACCESS, TAG_FSD
+from .layout_files import (EA_DEVICE_SPECIFICATION, FT_BLOCK, FT_CHAR, FT_DIRECTORY, FT_FIFO,
+                           FT_FILE, FT_REALTIME, FT_SOCKET, FT_STREAM_DIRECTORY, FT_SYMLINK,
+                           FT_UNSPECIFIED, ICB_FLAG_SETGID, ICB_FLAG_SETUID, ICB_FLAG_STICKY,
+                           DeviceSpecification, ExtendedAttribute, FileSetDescriptor, LongAd)
 from .partitions import LogicalVolume
 from .volume import UdfVolume, read_volume
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ...errors import CorruptDataError
-from .layout import (AD_EXTENDED, AD_IN_ICB, AD_LONG, AD_SHORT, EXTENT_LENGTH_MASK, EXTENT_NEXT,
-                     EXTENT_RECORDED, STRATEGY_4096, TAG_AED, TAG_EFE, TAG_FE, TAG_IE,
-                     AllocationExtentDescriptor, ExtAd, FileEntry, LongAd, ShortAd,
-                     check_tag, parse_indirect_entry)
+from .layout import TAG_AED, TAG_EFE, TAG_FE, TAG_IE, check_tag
+from .layout_files import (AD_EXTENDED, AD_IN_ICB, AD_LONG, AD_SHORT, EXTENT_LENGTH_MASK,
+                           EXTENT_NEXT, EXTENT_RECORDED, STRATEGY_4096, AllocationExtentDescriptor,
+                           ExtAd, FileEntry, LongAd, ShortAd, parse_indirect_entry)
 
 MAX_AD_EXTENTS = 1 << 20        # allocation descriptors of one file
 MAX_AED_BLOCKS = 1 << 16        # continuation blocks of one file's descriptors

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from ...errors import CorruptDataError
 from .icb import Icb, data_map, read_icb
-from .layout import (FT_METADATA, FT_METADATA_MIRROR, FT_UNSPECIFIED, FT_VAT, TAG_SPARING,
-                     UDF_METADATA, UDF_SPARABLE, UDF_SPARING_ID, UDF_VAT150_ID, UDF_VIRTUAL,
-                     LogicalVolumeDescriptor, MetadataPartitionMap, PartitionDescriptor,
-                     PartitionMapHeader, SparablePartitionMap, SparingTable, Type1PartitionMap,
-                     Type2PartitionMap, Vat150Trailer, VatHeader, VirtualPartitionMap, parse_tag)
+from .layout import (TAG_SPARING, UDF_METADATA, UDF_SPARABLE, UDF_SPARING_ID, UDF_VAT150_ID,
+                     UDF_VIRTUAL, LogicalVolumeDescriptor, MetadataPartitionMap,
+                     PartitionDescriptor, PartitionMapHeader, SparablePartitionMap, SparingTable,
+                     Type1PartitionMap, Type2PartitionMap, Vat150Trailer, VatHeader,
+                     VirtualPartitionMap, parse_tag)
+from .layout_files import FT_METADATA, FT_METADATA_MIRROR, FT_UNSPECIFIED, FT_VAT
 from .volume import Device
 
 log = logging.getLogger("mount_image.udf")

@@ -12,9 +12,10 @@ from typing import Protocol
 
 from ...errors import CorruptDataError
 from .layout import (ANCHOR_BLOCK, NSR_IDS, TAG_AVDP, TAG_IUVD, TAG_LVD, TAG_PD, TAG_PVD, TAG_TD,
-                     TAG_USD, TAG_VDP, VRS_IDS, VRS_OFFSET, VRS_STEP, AnchorVolumeDescriptorPointer,
-                     ExtentAd, LogicalVolumeDescriptor, PartitionDescriptor,
-                     PrimaryVolumeDescriptor, VolumeStructureDescriptor, parse_tag, parse_vdp_next)
+                     TAG_USD, TAG_VDP, VRS_IDS, VRS_OFFSET, VRS_STEP,
+                     AnchorVolumeDescriptorPointer, ExtentAd, LogicalVolumeDescriptor,
+                     PartitionDescriptor, PrimaryVolumeDescriptor, VolumeStructureDescriptor,
+                     parse_tag, parse_vdp_next)
 
 log = logging.getLogger("mount_image.udf")
 
