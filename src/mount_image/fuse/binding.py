@@ -7,6 +7,7 @@ mfusepy prefers libfuse2 when both libraries are installed; libfuse3 gives 1 MiB
 from __future__ import annotations
 
 import ctypes
+import errno
 import ctypes.util
 import os
 
@@ -71,3 +72,23 @@ class FUSE(_fuse.FUSE):
             if filler(buf, name.encode(self.encoding, self.errors), stp, index + 1, fill) != 0:
                 break
         return 0
+
+
+# libfuse calls mfusepy does not wrap (both in libfuse 3.1+; mfusepy loaded the library).
+def current_fuse() -> int | None:
+    """The struct fuse * of the session answering the current request (valid inside init)."""
+    try:
+        return _fuse._libfuse.fuse_get_context().contents.fuse  # noqa: SLF001
+    except (AttributeError, ValueError):
+        return None
+
+
+def invalidate_path(fuse: int, path: str) -> int:
+    """Drop the kernel's cached pages and attributes of ``path`` (fuse_invalidate_path)."""
+    try:
+        func = _fuse._libfuse.fuse_invalidate_path  # noqa: SLF001
+    except AttributeError:  # libfuse2 has no such call
+        return -errno.ENOSYS
+    func.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    func.restype = ctypes.c_int
+    return func(ctypes.c_void_p(fuse), os.fsencode(path))

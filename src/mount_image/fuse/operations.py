@@ -15,7 +15,6 @@ import errno
 import functools
 import logging
 import os
-import ctypes
 import threading
 from typing import Any, Callable
 
@@ -129,7 +128,7 @@ class ViewOperations(Operations):
         return fh
 
     def init(self, path: str) -> None:
-        self._fuse = _current_fuse()
+        self._fuse = binding.current_fuse()
         if self._on_ready is not None:
             self._on_ready()
 
@@ -146,7 +145,7 @@ class ViewOperations(Operations):
             paths = list(self._opened)
         done = 0
         for path in paths:
-            if _invalidate_path(self._fuse, path) == 0:
+            if binding.invalidate_path(self._fuse, path) == 0:
                 done += 1
         log.debug("dropped the kernel's cached data of %d of %d opened files", done, len(paths))
         return done
@@ -241,22 +240,3 @@ class ViewOperations(Operations):
 
     chmod = chown = create = link = mkdir = mknod = rename = rmdir = _read_only
     setxattr = removexattr = symlink = truncate = unlink = utimens = write = _read_only
-
-
-# libfuse calls binding.py does not wrap yet (both in libfuse 3.1+; the binding loaded the library).
-def _current_fuse() -> int | None:
-    """The struct fuse * of the session answering the current request (valid inside init)."""
-    try:
-        return binding._fuse._libfuse.fuse_get_context().contents.fuse  # noqa: SLF001
-    except (AttributeError, ValueError):
-        return None
-
-
-def _invalidate_path(fuse: int, path: str) -> int:
-    try:
-        func = binding._fuse._libfuse.fuse_invalidate_path  # noqa: SLF001
-    except AttributeError:  # libfuse2 has no such call
-        return -errno.ENOSYS
-    func.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    func.restype = ctypes.c_int
-    return func(ctypes.c_void_p(fuse), os.fsencode(path))
