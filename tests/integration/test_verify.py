@@ -222,3 +222,28 @@ def test_listing_is_capped(tmp_path: Path) -> None:
     assert all(b["kinds"][0] == "sync" for t in report["tracks"] for b in t["bad"])
     text = run_cli("verify", cue)
     assert text.returncode == 1 and "... and 200 more bad sectors" in text.stdout
+
+
+def test_bad_sector_names_its_file_on_a_udf_disc(tmp_path: Path) -> None:
+    """On a UDF bridge disc the files view is UDF: a bad sector is named by the UDF path (the
+    file's bytes are found in the image by content, independent of src/)."""
+    import io
+
+    import pycdlib
+    data = random.Random(9).randbytes(200_000)
+    writer = pycdlib.PyCdlib()
+    writer.new(udf="2.60", interchange_level=3)
+    writer.add_fp(io.BytesIO(data), len(data), "/BIG.BIN;1", udf_path="/Big Data.bin")
+    out = io.BytesIO()
+    writer.write_fp(out)
+    writer.close()
+    image = out.getvalue()
+    cue = write_image(tmp_path, image)
+    first = image.find(data[:2048]) // 2048
+    assert first > 0 and image[first * 2048:first * 2048 + len(data)] == data
+    lba = first + 40
+    damage(tmp_path / "disc.bin", lba * SECTOR + 16 + 100)
+    proc, report = verify(cue)
+    assert proc.returncode == 1
+    assert bad_by_lba(report)[lba]["files"] == ["/Big Data.bin"]
+    assert report["files_affected"] == ["/Big Data.bin"]

@@ -171,9 +171,13 @@ def map_files(disc: Disc, results: list[TrackResult], options: Any) -> list[str]
     blocks = [b.lba - base for b in bad]
     affected: set[str] = set()
     for path, entry in _walk(fs):
-        extents = getattr(entry, "extents", ())
-        for sector, length in extents:
-            end = sector + max(1, -(-length // 2048))
+        try:
+            ranges = fs.byte_ranges(entry)
+        except MountImageError:
+            continue   # a damaged entry: its own read fails; its blocks name no file here
+        for offset, length in ranges:
+            sector = offset // 2048
+            end = -(-(offset + max(1, length)) // 2048)
             lo = bisect.bisect_left(blocks, sector)
             hi = bisect.bisect_left(blocks, end, lo)
             name = path + ("/" if entry.stat.is_dir else "")

@@ -205,6 +205,9 @@ class Iso9660FileSystem:
             raise CorruptDataError(f"symbolic link {entry.name!r} has no usable target")
         return entry.symlink
 
+    def byte_ranges(self, entry: IsoEntry) -> list[tuple[int, int]]:
+        return [(lba * SECTOR, length) for lba, length in entry.extents]
+
     def xattrs(self, entry: IsoEntry) -> dict[str, bytes]:
         extras = entry.extras
         if extras is None:

@@ -142,6 +142,10 @@ class UdfFileSystem:
             raise OSError(22, "not a symbolic link")
         return entry.symlink
 
+    def byte_ranges(self, entry: UdfEntry) -> list[tuple[int, int]]:
+        dm = self._maps.get_or_compute((entry.ref, entry.lbn), lambda: self._data_map(entry))
+        return [(where, length) for _start, length, where in dm.pieces if where >= 0]
+
     def xattrs(self, entry: UdfEntry) -> dict[str, bytes]:
         if not entry.streams:
             return {}  # no stream directory: `ls -l` asks this of every file
