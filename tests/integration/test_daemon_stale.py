@@ -42,6 +42,14 @@ def _read_fails_with_eio(path: Path) -> None:
     assert info.value.errno == errno.EIO
 
 
+def _read_errno(path: Path) -> int:
+    try:
+        path.read_bytes()
+    except OSError as exc:
+        return exc.errno
+    return 0
+
+
 def _our_entry(mnt: Path) -> dict:
     return next(m for m in json.loads(run_cli("list", "--json").stdout) if m["mountpoint"] == str(mnt))
 
@@ -57,6 +65,9 @@ def test_stale_image_reads_fail_with_eio(tmp_path: Path, change: str) -> None:
         assert _our_entry(mnt)["stale"] is False
         act(image)
         wait_for(lambda: "image is stale" in log.read_text(), what="the daemon to notice")
+        # The kernel's cached pages are dropped from a thread just after the log line (not from
+        # inside the request that noticed): give it that moment, then every read is EIO.
+        wait_for(lambda: _read_errno(readme) == errno.EIO, timeout=5, what="cached pages dropped")
         _read_fails_with_eio(readme)                         # cached before: dropped, not served
         _read_fails_with_eio(mnt / "docs" / "A long file name with spaces.txt")
         _read_fails_with_eio(readme)
