@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, require_tool
+from support.sourcetree import project_files
 from test_desktop import is_mounted, make_iso
 
 # The build runs with the distribution's python3 and tools, as on a build daemon: a PATH of the
@@ -22,15 +23,10 @@ BUILD_TIMEOUT = 180
 
 
 def source_tree(dest: Path) -> Path:
-    """The files git knows (tracked, or new and not ignored), as a clean checkout has them."""
-    require_tool("git")
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
-                           capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, (f.decode() for f in files)):
-        src = REPO / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
+    """The project's files (tests/support/sourcetree.py), as a clean checkout has them."""
+    for name in project_files(REPO):
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, dest / name)
     return dest
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, require_tool
+from support.sourcetree import project_files
 from test_packaging_deb import SYSTEM_PATH
 
 SPEC = REPO / "packaging" / "rpm" / "mount-image.spec"
@@ -27,17 +28,14 @@ def spec_version() -> str:
 
 @pytest.fixture(scope="module")
 def rpm_file(tmp_path_factory) -> Path:
-    for tool in ("rpmbuild", "rpmspec", "git"):
+    for tool in ("rpmbuild", "rpmspec"):
         require_tool(tool)
     version = spec_version()
     top = tmp_path_factory.mktemp("rpm")
     (top / "SOURCES").mkdir()
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
-                           capture_output=True, check=True).stdout.split(b"\0")
     with tarfile.open(top / "SOURCES" / f"mount-image-{version}.tar.gz", "w:gz") as tar:
-        for name in filter(None, (f.decode() for f in files)):
-            if (REPO / name).is_file():
-                tar.add(REPO / name, arcname=f"mount-image-{version}/{name}")
+        for name in project_files(REPO):
+            tar.add(REPO / name, arcname=f"mount-image-{version}/{name}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["PATH"] = SYSTEM_PATH
     proc = subprocess.run(["rpmbuild", "-bb", "--nodeps", "--define", f"_topdir {top}", str(SPEC)],

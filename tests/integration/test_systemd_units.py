@@ -124,7 +124,11 @@ def test_no_setting_hides_the_mount_in_a_namespace(unit: Path) -> None:
 def test_why_namespaces_are_avoided(tools, tmp_path: Path) -> None:
     """What ProtectSystem= and friends do (a mount namespace whose mounts do not propagate to
     the host), done with unshare: the mount exists inside and is invisible outside."""
-    require_tool("unshare")
+    unshare = require_tool("unshare")
+    probe = subprocess.run([unshare, "--mount", "--propagation", "slave", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:  # a chroot whose root is no mount point: systemd cannot run here either
+        pytest.skip(f"no private mount namespace on this machine ({probe.stderr.strip()})")
     mnt, flag, go = tmp_path / "mnt", tmp_path / "mounted", tmp_path / "go"
     mnt.mkdir()
     script = (f"mount-image {shlex.quote(str(SAMPLE))} {shlex.quote(str(mnt))} || exit 1; "
