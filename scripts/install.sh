@@ -8,7 +8,19 @@ cd "$(dirname "$0")/.."
 packages=(fuse3 python3 python3-venv)
 if [ "${1:-}" = "--test" ]; then
   # Writers and independent readers the tests build fixtures with and check against.
-  packages+=(genisoimage xorriso 7zip libarchive-tools libcdio-utils fuseiso bchunk ccd2iso udftools attr e2fsprogs mount libudev1 dosfstools mtools hfsutils desktop-file-utils xdg-utils shared-mime-info libglib2.0-bin dbus-daemon python3-gi git dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools fakeroot rpm rpm2cpio libnotify-bin systemd util-linux)
+  packages+=(
+    # image writers and independent readers (ISO 9660, CD containers, UDF, Apple/HFS, boot images)
+    genisoimage xorriso 7zip libarchive-tools libcdio-utils fuseiso bchunk ccd2iso udftools
+    attr dosfstools mtools hfsutils
+    # block devices and the system: loop devices, udev, systemd units, mount(8)
+    e2fsprogs mount libudev1 systemd util-linux
+    # the desktop: MIME and desktop files, D-Bus notifications
+    desktop-file-utils xdg-utils shared-mime-info libglib2.0-bin dbus-daemon python3-gi
+    libnotify-bin
+    # packages: the .deb (dpkg-buildpackage wants build-essential) and the .rpm
+    git dpkg-dev build-essential debhelper dh-python pybuild-plugin-pyproject python3-all
+    python3-setuptools fakeroot rpm rpm2cpio
+  )
 fi
 
 missing=()
