@@ -10,6 +10,7 @@ mountpoint is unmounted, and the daemon exits 0.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import logging.handlers
 import os
@@ -57,10 +58,37 @@ def check_mountpoint(mountpoint: str) -> str | None:
     return None
 
 
+# glibc mallopt parameters (malloc.h).
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+KEEP_FREED = 128 << 20      # freed heap kept for the next requests instead of given back
+NO_MMAP_BELOW = 32 << 20    # requests of up to a few MiB come from the heap, not a fresh mmap
+
+
+def keep_read_buffers() -> None:
+    """Let freed read buffers be reused instead of mapped afresh for every request.
+
+    Every FUSE read allocates a buffer of up to ~1.2 MiB (the raw sectors) and ~1 MiB (the
+    data), from one of the FUSE threads' malloc arenas. glibc serves such sizes with mmap, or
+    hands a thread arena's top back to the kernel when it is freed, so each request paid page
+    faults and the kernel zeroing the pages: perf showed a third of the daemon's time in
+    exc_page_fault and clear_page, and raw BIN reads ran at 0.3x a plain ISO's. With the
+    thresholds raised they run at ~0.8x; the daemon's peak memory stays near 50 MB.
+    Not glibc (musl): nothing to tune.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, NO_MMAP_BELOW)
+    mallopt(M_TRIM_THRESHOLD, KEEP_FREED)
+
+
 def _serve(opened: Opened, image: str, mountpoint: str, options: MountOptions,
            on_ready: Callable[[], None]) -> None:
     from ..fuse.binding import FUSE  # imported here: loading libfuse is the slow part of start-up
     from ..fuse.operations import ViewOperations
+
+    keep_read_buffers()
 
     log = logging.getLogger("mount_image.daemon")
     sources = opened.disc.sources
