@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from ..disc.model import Disc, Track
 from ..disc.probe import open_image
@@ -17,15 +17,17 @@ from ..sectors.blocks import BlockDevice
 from ..sectors.discblocks import DiscBlockDevice
 from ..sectors.layout import is_cdi_disc_label
 from ..view.files import FilesView
-from ..view.tracks import TracksView
 from .options import MountOptions
+
+if TYPE_CHECKING:
+    from ..view.tracks import TracksView
 
 
 @dataclass(slots=True)
 class Opened:
     disc: Disc
     fs: FileSystem | None      # None in the tracks view of a disc with no readable data track
-    view: Union[FilesView, TracksView]
+    view: Union[FilesView, "TracksView"]
     session: SessionChoice | None = None
 
     def close(self) -> None:
@@ -117,7 +119,9 @@ def _holds_cdi_label(choice: SessionChoice) -> bool:
         return False
 
 
-def _tracks_view(disc: Disc, options: MountOptions) -> TracksView:
+def _tracks_view(disc: Disc, options: MountOptions) -> "TracksView":
+    from ..view.tracks import TracksView  # loaded (with its EDC/ECC encoder) only when shown
+
     try:
         mtime_ns = os.stat(disc.path).st_mtime_ns
     except OSError:

@@ -7,12 +7,15 @@ its info() reports the ISO 9660 side too.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from ..errors import CorruptDataError
 from ..sectors.blocks import BlockDevice
 from .iso9660.filesystem import Iso9660FileSystem, IsoOptions
-from .udf.filesystem import UdfFileSystem
-from .udf.volume import has_udf
+from .udf.recognition import has_udf
+
+if TYPE_CHECKING:
+    from .udf.filesystem import UdfFileSystem
 
 log = logging.getLogger("mount_image.probe")
 
@@ -21,7 +24,7 @@ ISO_STANDARD_ID = b"CD001"
 
 
 def open_filesystem(device: BlockDevice, iso: IsoOptions = IsoOptions(), *,
-                    fs: str | None = None, start: int = 0) -> Iso9660FileSystem | UdfFileSystem:
+                    fs: str | None = None, start: int = 0) -> "Iso9660FileSystem | UdfFileSystem":
     """The filesystem the files view shows; CorruptDataError says why none was found.
 
     ``start`` is the first 2048-byte block of the session (ISO 9660 volume descriptors and the
@@ -38,6 +41,7 @@ def open_filesystem(device: BlockDevice, iso: IsoOptions = IsoOptions(), *,
         companion = None
         if iso_here and fs is None:
             companion = _guard(lambda: _open_iso(device, iso, start), None)
+        from .udf.filesystem import UdfFileSystem  # only on UDF discs: its layouts take time to load
         try:
             return _opening(lambda: UdfFileSystem(device, start, iso.unhide, companion))
         except CorruptDataError as exc:

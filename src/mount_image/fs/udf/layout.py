@@ -19,25 +19,7 @@ from typing import ClassVar
 from ...binary import FixedStructure, check_length, make_struct, parse_with, u16le, u32le
 from ...errors import CorruptDataError
 
-# ---- volume recognition (ECMA-167 2/9.1) ---------------------------------------------------
-VRS_OFFSET = 32768                      # 2/8.3: the recognition sequence starts at byte 32768
-VRS_STEP = 2048                         # one descriptor per 2048 bytes (or per block if larger)
-VRS_IDS = (b"BEA01", b"NSR02", b"NSR03", b"TEA01", b"CD001", b"CDW02", b"BOOT2")
-NSR_IDS = (b"NSR02", b"NSR03")
 ANCHOR_BLOCK = 256                      # 3/8.4.2.1: anchors at 256, N-256 and N
-
-_VSD = make_struct("<B5sB", 7, "volume structure descriptor")
-
-
-@dataclass(frozen=True, slots=True)
-class VolumeStructureDescriptor(FixedStructure):
-    """Volume Structure Descriptor header (ECMA-167 2/9.1): type, standard identifier, version."""
-
-    _S: ClassVar = _VSD
-    structure_type: int
-    standard_identifier: bytes
-    structure_version: int
-
 
 # ---- descriptor tag (ECMA-167 3/7.2) -------------------------------------------------------
 TAG_PVD = 1

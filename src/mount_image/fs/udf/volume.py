@@ -8,63 +8,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from ...errors import CorruptDataError
-from .layout import (ANCHOR_BLOCK, NSR_IDS, TAG_AVDP, TAG_IUVD, TAG_LVD, TAG_PD, TAG_PVD, TAG_TD,
-                     TAG_USD, TAG_VDP, VRS_IDS, VRS_OFFSET, VRS_STEP,
-                     AnchorVolumeDescriptorPointer, ExtentAd, LogicalVolumeDescriptor,
-                     PartitionDescriptor, PrimaryVolumeDescriptor, VolumeStructureDescriptor,
-                     parse_tag, parse_vdp_next)
+from .layout import (ANCHOR_BLOCK, TAG_AVDP, TAG_IUVD, TAG_LVD, TAG_PD, TAG_PVD, TAG_TD, TAG_USD,
+                     TAG_VDP, AnchorVolumeDescriptorPointer, ExtentAd, LogicalVolumeDescriptor,
+                     PartitionDescriptor, PrimaryVolumeDescriptor, parse_tag, parse_vdp_next)
+from .recognition import DEVICE_BLOCK, Device, has_udf, recognition_sequence  # noqa: F401
 
 log = logging.getLogger("mount_image.udf")
 
-DEVICE_BLOCK = 2048                 # the BlockDevice's block: ``start`` counts these
 BLOCK_SIZES = (2048, 512, 1024, 4096)   # the common one first; UDF 2.60 §2.1.4 allows these
-MAX_VRS_DESCRIPTORS = 64            # a recognition sequence longer than this is not one
 MAX_VDS_BLOCKS = 512                # descriptors read from one volume descriptor sequence
 MAX_VDS_POINTERS = 16               # Volume Descriptor Pointer hops (3/10.3) followed
-
-
-class Device(Protocol):
-    """What the UDF reader needs of a BlockDevice: any byte range, and the size in bytes."""
-
-    size: int
-
-    def read_bytes(self, offset: int, size: int) -> bytes: ...
-
-
-def recognition_sequence(device: Device, start: int = 0) -> list[str]:
-    """The standard identifiers of the Volume Recognition Sequence (2/9.1) of the session
-    starting at 2048-byte block ``start``; stops at the first unrecorded descriptor. Never raises.
-
-    Descriptors are 2048 bytes apart, or one block apart on 4096-byte media (2/8.4): both
-    spacings are tried and the one that finds an NSR descriptor wins."""
-    base = start * DEVICE_BLOCK + VRS_OFFSET
-    best: list[str] = []
-    for step in (VRS_STEP, 4096):
-        found: list[str] = []
-        for i in range(MAX_VRS_DESCRIPTORS):
-            offset = base + i * step
-            if offset + 7 > device.size:
-                break
-            try:
-                vsd = VolumeStructureDescriptor.parse(device.read_bytes(offset, 7))
-            except CorruptDataError:
-                break
-            if vsd.standard_identifier not in VRS_IDS:
-                break
-            found.append(vsd.standard_identifier.decode("ascii"))
-        if any(n.encode() in NSR_IDS for n in found):
-            return found
-        best = best or found
-    return best
-
-
-def has_udf(device: Device, start: int = 0) -> bool:
-    """True when the recognition sequence holds BEA01 then NSR02 or NSR03 (2/9.1, 3/9.1)."""
-    ids = recognition_sequence(device, start)
-    return "BEA01" in ids and any(n in ids[ids.index("BEA01"):] for n in ("NSR02", "NSR03"))
 
 
 @dataclass(slots=True)
