@@ -105,10 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _log_to_terminal()
     try:
         return COMMAND_FUNCS[args.command](args)
-    except UsageError as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    except MountImageError as exc:
+    except MountImageError as exc:   # UsageError too: both are the caller's to fix, exit 2
         error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -99,10 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "v" in flags:
                 print(f"mount.mount-image: would mount {source} on {mountpoint} (-f: nothing mounted)")
             return EXIT_OK
-    except UsageError as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    except MountImageError as exc:
+    except MountImageError as exc:   # UsageError too: both are the caller's to fix, exit 2
         error(str(exc))
         return EXIT_USAGE
     from .main import main as mount_image
