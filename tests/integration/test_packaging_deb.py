@@ -107,6 +107,18 @@ def test_install_mount_and_purge(deb, tmp_path):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     env = dict(os.environ, PATH=SYSTEM_PATH, DEBIAN_FRONTEND="noninteractive")
+    # A developer's install links (scripts/install.sh: /sbin/mount.mount-image) stand where the
+    # package puts its files; dpkg replaces them and purge removes them: put them back after.
+    links = {p: os.readlink(p) for p in contents(deb) if os.path.islink(p)}
+    try:
+        _install_mount_and_purge(deb, iso, payload, mnt, env)
+    finally:
+        for path, target in links.items():
+            if not os.path.lexists(path):
+                os.symlink(target, path)
+
+
+def _install_mount_and_purge(deb, iso, payload, mnt, env) -> None:
     # apt-get resolves the dependencies dpkg -i would only complain about.
     proc = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", str(deb)],
                           env=env, capture_output=True, text=True, timeout=300)
