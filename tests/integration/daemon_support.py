@@ -13,18 +13,15 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from conftest import REPO, is_mounted, kill_daemons, require_tool, unmount
+from conftest import REPO, is_mounted, kill_daemons, require_tool, unmount, wait_until
 
 SAMPLE = REPO / "samples" / "sample.iso"
 README = b"This is the sample disc of mount-image."
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 10, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    if not wait_until(condition, timeout, 0.02):
+        raise AssertionError(f"timed out waiting for {what}")
 
 
 @contextlib.contextmanager

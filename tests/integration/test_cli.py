@@ -16,12 +16,11 @@ import re
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import is_mounted, require_tool, run_cli, unmount
+from conftest import is_mounted, require_tool, run_cli, unmount, wait_until
 
 # fixed, whole-second mtimes (Rock Ridge TF stores seconds), distinct per entry
 T0 = int(dt.datetime(2021, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc).timestamp())
@@ -154,15 +153,6 @@ def holders_of(image: Path) -> dict[int, list[int]]:
             flags = int(re.search(r"^flags:\s+([0-7]+)", info, re.M).group(1), 8)
             found.setdefault(int(pid), []).append(flags)
     return found
-
-
-def wait_until(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def tree_lines(root: Path) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI, one_line_error, require_tool, run_cli
+from conftest import IN_CI, one_line_error, require_tool, run_cli, wait_until
 from test_desktop import XDG_OPEN, is_mounted, make_iso, recorded
 
 SERVER = Path(__file__).with_name("desktop_notification_server.py")
@@ -76,13 +76,6 @@ def session(tmp_path: Path):
         process.wait()
 
 
-def wait_unmounted(folder: Path, seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while is_mounted(folder) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return not is_mounted(folder)
-
-
 def test_unmount_button_unmounts(session, tmp_path):
     env, start, notifications, discs = session
     start("actions,body", press="unmount")
@@ -98,7 +91,7 @@ def test_unmount_button_unmounts(session, tmp_path):
     assert note["hints"] == {"desktop-entry": "mount-image"}
     # The server pressed Unmount 0.3 s after showing it: the listener left behind by `open`
     # unmounts and removes the folder.
-    assert wait_unmounted(folder), "the Unmount button did not unmount"
+    assert wait_until(lambda: not is_mounted(folder), 15, 0.1), "the Unmount button did not unmount"
     deadline = time.monotonic() + 5
     while folder.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

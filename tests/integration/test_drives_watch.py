@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import is_mounted, kill_daemons, listing, require_tool, run_cli, unmount
+from conftest import is_mounted, kill_daemons, listing, require_tool, run_cli, unmount, wait_until
 from support.loopdev import loop_device, wait_detached
 from support.rawcd import write_single_track
 
@@ -45,15 +45,6 @@ def send_remove_uevent(device: str) -> None:
 def number(device: str) -> str:
     rdev = os.stat(device).st_rdev
     return f"{os.major(rdev)}:{os.minor(rdev)}"
-
-
-def wait_for(predicate, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 class Watch:
@@ -147,7 +138,7 @@ def test_watch_unmounts_images_whose_device_is_removed(tmp_path: Path) -> None:
             line = watch.wait_line("unmounted")
             assert line == (f"mount-image: unmounted {from_stick} ({on_stick / 'disc.iso'}): "
                             f"device {stick_dev} ({stick_number}) removed")
-            assert wait_for(lambda: not is_mounted(from_stick))
+            assert wait_until(lambda: not is_mounted(from_stick))
             assert is_mounted(from_device) and is_mounted(elsewhere)
 
             # The disc device itself goes away.
@@ -157,7 +148,7 @@ def test_watch_unmounts_images_whose_device_is_removed(tmp_path: Path) -> None:
             line = watch.wait_line("unmounted")
             assert line == (f"mount-image: unmounted {from_device} ({disc_dev}): "
                             f"device {disc_dev} ({disc_number}) removed")
-            assert wait_for(lambda: not is_mounted(from_device))
+            assert wait_until(lambda: not is_mounted(from_device))
             # Released by its daemon, the loop device really is gone now (the deferred detach).
             assert wait_detached(disc_dev, iso)
             assert is_mounted(elsewhere)
@@ -166,7 +157,7 @@ def test_watch_unmounts_images_whose_device_is_removed(tmp_path: Path) -> None:
             # notify-send runs right after the log line: give the second one its moment.
             def notes_written() -> list[str]:
                 return watch.notes.read_text().splitlines() if watch.notes.exists() else []
-            assert wait_for(lambda: len(notes_written()) >= 2), notes_written()
+            assert wait_until(lambda: len(notes_written()) >= 2), notes_written()
             notes = notes_written()
             assert len(notes) == 2, notes
             assert notes[0].startswith("--app-name=mount-image|--icon=media-eject|Unmounted disc.iso|")
@@ -230,7 +221,7 @@ def test_watch_follows_a_bin_that_lives_on_the_removed_stick(tmp_path: Path) -> 
             line = watch.wait_line("unmounted")
             assert line == (f"mount-image: unmounted {mnt} ({local / 'game.cue'}): "
                             f"device {stick_dev} ({stick_number}) removed")
-            assert wait_for(lambda: not is_mounted(mnt))
+            assert wait_until(lambda: not is_mounted(mnt))
             assert watch.stop() == 0
             watch = None
         finally:

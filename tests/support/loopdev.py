@@ -9,13 +9,12 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from conftest import IN_CI, require_tool
+from conftest import IN_CI, require_tool, wait_until
 
 
 def require_root() -> None:
@@ -39,12 +38,7 @@ def detach(device: str, path: str | os.PathLike) -> None:
 
 
 def wait_detached(device: str, path: str | os.PathLike, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if backing_file(device) != os.path.realpath(path):
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_until(lambda: backing_file(device) != os.path.realpath(path), timeout)
 
 
 @contextlib.contextmanager
