@@ -147,6 +147,17 @@ def test_why_namespaces_are_avoided(tools, tmp_path: Path) -> None:
         assert proc.wait(20) == 0
 
 
+def _mount_and_read(unit: Path, mnt: Path) -> None:
+    """Run a .mount unit's mount command, read the sample through it, unmount."""
+    proc = subprocess.run(_mount_command(unit), capture_output=True, text=True, timeout=60)
+    try:
+        assert proc.returncode == 0, proc.stderr
+        assert (mnt / "README.txt").read_bytes().startswith(README)
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+        wait_for(lambda: not is_mounted(mnt), what="the unmount")
+
+
 def _expand(command: str, specifiers: dict[str, str], env: dict[str, str]) -> tuple[bool, list[str]]:
     """One Exec*= line as systemd.service(5) expands it: split into words, specifiers inside
     each, ${VAR} as one word and $VAR split on whitespace; a leading '-' ignores failure."""
@@ -278,13 +289,7 @@ def test_example_mount_unit_mounts(tools, tmp_path: Path) -> None:
     automount.write_text((EXAMPLES / "mnt-debian.automount").read_text()
                          .replace("Where=/mnt/debian", f"Where={mnt}"))
     _verify(mount_unit, automount, tmp_path=tmp_path)
-    proc = subprocess.run(_mount_command(mount_unit), capture_output=True, text=True, timeout=60)
-    try:
-        assert proc.returncode == 0, proc.stderr
-        assert (mnt / "README.txt").read_bytes().startswith(README)
-    finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
-        wait_for(lambda: not is_mounted(mnt), what="the unmount")
+    _mount_and_read(mount_unit, mnt)
 
 
 def test_fstab_line_at_boot(tools, tmp_path: Path) -> None:
@@ -311,10 +316,4 @@ def test_fstab_line_at_boot(tools, tmp_path: Path) -> None:
     assert (out[0] / "local-fs.target.wants" / unit.name).exists()
     assert not (out[0] / "local-fs.target.requires" / unit.name).exists()
     _verify(unit, tmp_path=tmp_path)
-    proc = subprocess.run(_mount_command(unit), capture_output=True, text=True, timeout=60)
-    try:
-        assert proc.returncode == 0, proc.stderr
-        assert (mnt / "README.txt").read_bytes().startswith(README)
-    finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
-        wait_for(lambda: not is_mounted(mnt), what="the unmount")
+    _mount_and_read(unit, mnt)
