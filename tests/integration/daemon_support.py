@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from conftest import REPO, is_mounted, kill_daemons, require_tool, unmount, wait_until
+import pytest
+
+from conftest import IN_CI, REPO, is_mounted, kill_daemons, require_tool, unmount, wait_until
 
 SAMPLE = REPO / "samples" / "sample.iso"
 README = b"This is the sample disc of mount-image."
@@ -81,16 +83,30 @@ def foreground(image: str | os.PathLike, mountpoint: Path, *options: str,
             err.close()
 
 
+def _other_checkout(script: Path) -> str | None:
+    """Why the installed console ``script`` is not this checkout's mount-image, or None."""
+    interpreter = script.resolve().read_text(errors="replace").splitlines()[0].removeprefix("#!")
+    where = subprocess.run([interpreter.strip(), "-c", "import mount_image; print(mount_image.__file__)"],
+                           capture_output=True, text=True).stdout.strip()
+    if where.startswith(str(REPO / "src")):
+        return None
+    return f"{script} runs mount-image from {where or '?'}, not this checkout ({REPO})"
+
+
+def _installed_or_skip(problem: str | None) -> None:
+    """An install problem fails the test in CI (.ci/run installs it) and skips it elsewhere."""
+    if problem:
+        if IN_CI:
+            pytest.fail(problem)
+        pytest.skip(problem)
+
+
 def require_installed_command() -> str:
     """The ``mount-image`` that mount.fuse3 and systemd will run, checked to be this checkout's.
 
     mount(8) hands its helpers no PATH, so mount.fuse3's /bin/sh finds the command only in the
     default places (/usr/local/bin, /usr/bin, ...); scripts/install.sh links it there.
     """
-    import pytest
-
-    from conftest import IN_CI
-
     found = subprocess.run(["env", "-i", "/bin/sh", "-c", "command -v mount-image"],
                            capture_output=True, text=True).stdout.strip()
     problem = None
@@ -103,36 +119,15 @@ def require_installed_command() -> str:
         if probe.returncode != 0:
             problem = f"{found} does not run: {probe.stderr.strip()}"
         else:
-            interpreter = Path(found).resolve().read_text(errors="replace").splitlines()[0].removeprefix("#!")
-            where = subprocess.run([interpreter.strip(), "-c", "import mount_image; print(mount_image.__file__)"],
-                                   capture_output=True, text=True).stdout.strip()
-            if not where.startswith(str(REPO / "src")):
-                problem = f"{found} runs mount-image from {where or '?'}, not this checkout ({REPO})"
-    if problem:
-        if IN_CI:
-            pytest.fail(problem)
-        pytest.skip(problem)
+            problem = _other_checkout(Path(found))
+    _installed_or_skip(problem)
     return found
 
 
 def require_installed_helper() -> str:
     """/sbin/mount.mount-image (mount(8) looks only in /sbin), checked to be this checkout's."""
-    import pytest
-
-    from conftest import IN_CI
-
     helper = Path("/sbin/mount.mount-image")
-    problem = None
     if not helper.exists():
-        problem = "/sbin/mount.mount-image is missing (run scripts/install.sh)"
-    else:
-        interpreter = helper.resolve().read_text(errors="replace").splitlines()[0].removeprefix("#!")
-        where = subprocess.run([interpreter.strip(), "-c", "import mount_image; print(mount_image.__file__)"],
-                               capture_output=True, text=True).stdout.strip()
-        if not where.startswith(str(REPO / "src")):
-            problem = f"{helper} runs mount-image from {where or '?'}, not this checkout ({REPO})"
-    if problem:
-        if IN_CI:
-            pytest.fail(problem)
-        pytest.skip(problem)
+        _installed_or_skip("/sbin/mount.mount-image is missing (run scripts/install.sh)")
+    _installed_or_skip(_other_checkout(helper))
     return str(helper)
