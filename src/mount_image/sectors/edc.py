@@ -32,6 +32,10 @@ FORM2_USER_SIZE = 2324
 SUBMODE_FORM2 = 0x20            # CD-ROM XA subheader submode bit 5: Form 2
 FORM1_SUBHEADER = b"\x00\x00\x08\x00"   # file 0, channel 0, submode Data, coding 0
 FORM2_SUBHEADER = b"\x00\x00\x20\x00"   # submode Form 2
+# What each EDC covers (start, length), ECMA-130 §14.3-14.5: its 4 bytes follow the span.
+MODE1_EDC_SPAN = (0, 2064)      # sync, header and user data
+FORM1_EDC_SPAN = (16, 2056)     # subheader (twice) and user data
+FORM2_EDC_SPAN = (16, 2332)     # subheader (twice) and 2324 bytes of user data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,19 +73,19 @@ def _encode_run(user: bytes, size: int, first_lba: int, mode: int, subheader: by
 
 def encode_mode1_run(user: bytes, first_lba: int) -> bytes:
     """Raw Mode 1 sectors (ECMA-130 §14.3) for consecutive 2048-byte blocks from ``first_lba``."""
-    return _encode_run(user, MODE1_USER_SIZE, first_lba, 1, b"", (0, 2064), ecc=True)
+    return _encode_run(user, MODE1_USER_SIZE, first_lba, 1, b"", MODE1_EDC_SPAN, ecc=True)
 
 
 def encode_mode2_form1_run(user: bytes, first_lba: int, subheader: bytes = FORM1_SUBHEADER) -> bytes:
     """Raw Mode 2 Form 1 sectors (ECMA-130 §14.5 + CD-ROM XA) for consecutive 2048-byte blocks."""
-    return _encode_run(user, FORM1_USER_SIZE, first_lba, 2, _subheader(subheader), (16, 2056), ecc=True)
+    return _encode_run(user, FORM1_USER_SIZE, first_lba, 2, _subheader(subheader), FORM1_EDC_SPAN, ecc=True)
 
 
 def encode_mode2_form2_run(user: bytes, first_lba: int, subheader: bytes = FORM2_SUBHEADER,
                            edc: bool = True) -> bytes:
     """Raw Mode 2 Form 2 sectors for consecutive 2324-byte blocks; the EDC is optional (zero)."""
     return _encode_run(user, FORM2_USER_SIZE, first_lba, 2, _subheader(subheader),
-                       (16, 2332) if edc else None, ecc=False)
+                       FORM2_EDC_SPAN if edc else None, ecc=False)
 
 
 def _encode_one(user: bytes, size: int, lba: int, mode: int, subheader: bytes,
@@ -102,19 +106,19 @@ def _encode_one(user: bytes, size: int, lba: int, mode: int, subheader: bytes,
 def encode_mode1(user2048: bytes, lba: int) -> bytes:
     """One raw Mode 1 sector: sync, BCD MSF header of ``lba`` + 150, mode 1, data, EDC over
     0..2063, 8 zero bytes, P and Q parity over bytes 12..2075 with the header included."""
-    return _encode_one(user2048, MODE1_USER_SIZE, lba, 1, b"", (0, 2064), ecc=True)
+    return _encode_one(user2048, MODE1_USER_SIZE, lba, 1, b"", MODE1_EDC_SPAN, ecc=True)
 
 
 def encode_mode2_form1(user2048: bytes, lba: int, subheader: bytes = FORM1_SUBHEADER) -> bytes:
     """One raw Mode 2 Form 1 sector; EDC over 16..2071, ECC with the header taken as zero."""
-    return _encode_one(user2048, FORM1_USER_SIZE, lba, 2, _subheader(subheader), (16, 2056), ecc=True)
+    return _encode_one(user2048, FORM1_USER_SIZE, lba, 2, _subheader(subheader), FORM1_EDC_SPAN, ecc=True)
 
 
 def encode_mode2_form2(user2324: bytes, lba: int, subheader: bytes = FORM2_SUBHEADER,
                        edc: bool = True) -> bytes:
     """One raw Mode 2 Form 2 sector; EDC over 16..2347 (or zero when ``edc`` is false), no ECC."""
     return _encode_one(user2324, FORM2_USER_SIZE, lba, 2, _subheader(subheader),
-                       (16, 2332) if edc else None, ecc=False)
+                       FORM2_EDC_SPAN if edc else None, ecc=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,6 +168,17 @@ def _kind(raw: bytes | memoryview, at: int) -> tuple[int, int | None]:
     return mode, 2 if raw[at + 18] & SUBMODE_FORM2 else 1
 
 
+def _and_edc(span: tuple[int, int]) -> tuple[int, int]:
+    """An EDC span with the 4 stored EDC bytes after it: the CRC over both is zero when right."""
+    start, length = span
+    return start, length + 4
+
+
+def _with_edc(raw: bytes, span: tuple[int, int]) -> bytes:
+    start, length = _and_edc(span)
+    return raw[start:start + length]
+
+
 def check_sector(raw2352: bytes) -> SectorCheck:
     """Sync, header address, mode/form, EDC and ECC (P and Q) of one raw 2352-byte sector."""
     raw = bytes(raw2352)
@@ -173,14 +188,14 @@ def check_sector(raw2352: bytes) -> SectorCheck:
     edc_ok = ecc_ok = None
     reserved_ok = True
     if mode == 1:
-        edc_ok = compute_edc(raw[:2068]) == 0  # the CRC over data + stored EDC leaves zero
+        edc_ok = compute_edc(_with_edc(raw, MODE1_EDC_SPAN)) == 0  # CRC over data + EDC: zero
         ecc_ok = _ecc_ok(raw, zero_header=False)
         reserved_ok = raw[2068:2076] == bytes(8)
     elif form == 1:
-        edc_ok = compute_edc(raw[16:2076]) == 0
+        edc_ok = compute_edc(_with_edc(raw, FORM1_EDC_SPAN)) == 0
         ecc_ok = _ecc_ok(raw, zero_header=True)
     elif form == 2 and raw[2348:2352] != bytes(4):
-        edc_ok = compute_edc(raw[16:2352]) == 0
+        edc_ok = compute_edc(_with_edc(raw, FORM2_EDC_SPAN)) == 0
     return SectorCheck(raw[:12] == SYNC, _decode_msf(raw[12:15]), mode, form, edc_ok, ecc_ok, reserved_ok)
 
 
@@ -205,7 +220,8 @@ def check_sectors(buf: bytes | bytearray | memoryview, first_lba: int | None = N
 
 _BCD = [(v // 10) << 4 | v % 10 for v in range(100)]
 # (EDC span with the stored EDC, ECC header zeroed or None for no ECC) per (mode[, form])
-_CHECKS = {1: ((0, 2068), False), (2, 1): ((16, 2060), True), (2, 2): ((16, 2336), None)}
+_CHECKS = {1: (_and_edc(MODE1_EDC_SPAN), False), (2, 1): (_and_edc(FORM1_EDC_SPAN), True),
+           (2, 2): (_and_edc(FORM2_EDC_SPAN), None)}
 
 
 def _mismatches(column: bytes, expected: bytes) -> list[int]:
