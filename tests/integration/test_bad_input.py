@@ -31,6 +31,7 @@ from builders.iso9660 import (
     zisofs_compress, zisofs_header)
 from conftest import (corpus_file, is_mounted, kill_daemons, one_line_error, require_tool, run_cli,
                       unmount)
+from fixtures import trees
 
 TIMEOUT = 20                     # seconds for any one command; each normally takes well under 1
 EIO = errno.EIO
@@ -640,7 +641,7 @@ def test_read_error_while_opening_is_one_line(tmp_path: Path) -> None:
     tree.mkdir()
     (tree / "a.txt").write_text("a")
     iso = tmp_path / "src.iso"
-    subprocess.run(["genisoimage", "-quiet", "-o", str(iso), str(tree)], check=True)
+    trees.genisoimage(tree, iso)
     root = int.from_bytes(iso.read_bytes()[16 * 2048 + 158:16 * 2048 + 162], "little")
     mnt = tmp_path / "mnt"
     mnt.mkdir()

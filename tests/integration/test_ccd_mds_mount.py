@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import is_mounted, listing, require_tool, run_cli, unmount
+from fixtures import trees
 from support.ccdmds import AudioTrack, DataTrack, line_of, write_ccd, write_mds
 from support.rawcd import tone
 
@@ -41,8 +42,7 @@ def source(tmp_path_factory) -> tuple[Path, bytes]:
     base = tmp_path_factory.mktemp("ccdmds")
     tree = make_tree(base / "tree")
     iso = base / "source.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-J", "-input-charset", "utf-8", "-o", str(iso), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, iso, "-R", "-J")
     return tree, iso.read_bytes()
 
 

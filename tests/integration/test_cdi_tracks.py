@@ -7,12 +7,12 @@ track as "unknown", cd-info refuses the sheet), so there is no independent reade
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import listing, require_tool, run_cli
+from fixtures import trees
 from mount_image.sectors import edc
 
 RAW = 2352
@@ -27,8 +27,7 @@ def source(tmp_path_factory) -> tuple[Path, bytes]:
     (tree / "CDI" / "readme.txt").write_text("a CD-i bridge disc keeps its application here\n")
     (tree / "video.dat").write_bytes(bytes(range(256)) * 300)
     iso = base / "src.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-V", "CDIDISC", "-o", str(iso), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, iso, "-R", "-V", "CDIDISC")
     return tree, iso.read_bytes()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import corpus_file, is_mounted, listing, one_line_error, require_tool, run_cli, unmount
+from fixtures import trees
 from support_raw import RAW, audio, iso_to_raw
 
 TIMEOUT = 30
@@ -35,8 +36,7 @@ def source(tmp_path_factory) -> tuple[Path, bytes]:
     base = tmp_path_factory.mktemp("cuesrc")
     tree = make_tree(base / "tree")
     iso = base / "source.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-input-charset", "utf-8", "-o", str(iso), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, iso, "-R")
     return tree, iso.read_bytes()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import IN_CI, one_line_error, require_tool, run_cli
+from fixtures import trees
 
 XDG_OPEN = """#!/bin/sh
 printf '%s\\n' "$*" >> "{record}"
@@ -34,8 +35,7 @@ def make_iso(tmp_path: Path, name: str, label: str) -> tuple[Path, bytes]:
     payload = f"payload of {name}\n".encode() * 1000
     (tree / "readme.txt").write_bytes(payload)
     iso = tmp_path / f"{name}.iso"
-    subprocess.run(["genisoimage", "-quiet", "-J", "-R", "-V", label, "-o", str(iso), str(tree)],
-                   check=True)
+    trees.genisoimage(tree, iso, "-J", "-R", "-V", label)
     return iso, payload
 
 

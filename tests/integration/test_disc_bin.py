@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import corpus_file, require_tool, run_cli
+from fixtures import trees
 from mount_image.disc.cue import parse_cue
 from mount_image.disc.msf import header_msf
 from mount_image.sectors.edc import SYNC, check_sectors
@@ -25,8 +26,7 @@ def make_iso(base: Path, label: str, files: dict[str, bytes]) -> Path:
     for name, data in files.items():
         (tree / name).write_bytes(data)
     iso = base / f"{label}.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-V", label, "-o", str(iso), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, iso, "-R", "-V", label)
     return iso
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import is_mounted, listing, one_line_error, require_tool, run_cli
+from fixtures import trees
 from support.faultyfile import faulty_file
 from support.loopdev import loop_device
 
@@ -37,8 +38,7 @@ def iso(tmp_path: Path) -> tuple[Path, Path]:
     require_tool("genisoimage")
     tree = make_tree(tmp_path / "tree")
     out = tmp_path / "disc.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-V", LABEL, "-o", str(out), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, out, "-R", "-V", LABEL)
     return out, tree
 
 

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from conftest import is_mounted, kill_daemons, listing, require_tool, run_cli, unmount, wait_until
+from fixtures import trees
 from support.loopdev import loop_device, wait_detached
 from support.rawcd import write_single_track
 
@@ -33,8 +34,7 @@ READY = "watching for removed devices"
 
 def genisoimage(tree: Path, out: Path, label: str) -> Path:
     require_tool("genisoimage")
-    subprocess.run(["genisoimage", "-quiet", "-R", "-V", label, "-o", str(out), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, out, "-R", "-V", label)
     return out
 
 

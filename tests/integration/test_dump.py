@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from conftest import one_line_error, require_tool, run_cli
+from fixtures import trees
 from support.faultyfile import faulty_file
 from support.loopdev import loop_device
 from support.rawcd import write_single_track
@@ -30,8 +31,7 @@ def make_iso(tmp: Path, megabytes: int = 1) -> Path:
     (tree / "big.bin").write_bytes(os.urandom(megabytes << 20))
     (tree / "small.txt").write_bytes(b"dump me\n")
     out = tmp / "disc.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-V", "DUMPME", "-o", str(out), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, out, "-R", "-V", "DUMPME")
     return out
 
 

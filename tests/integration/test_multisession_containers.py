@@ -13,13 +13,13 @@ genisoimage: its ISO, addressed for the start we compute, must read back through
 from __future__ import annotations
 
 import json
-import subprocess
 import wave
 from pathlib import Path
 
 import pytest
 
 from conftest import listing, require_tool, run_cli
+from fixtures import trees
 from support import multisession
 from support.rawcd import AudioTrack, DataTrack, tone
 
@@ -37,8 +37,7 @@ def disc(tmp_path_factory):
     (tree / "docs" / "second.txt").write_text("written in the second session\n")
     (tree / "big.bin").write_bytes(bytes(range(251)) * 2000)
     iso = base / "s2.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-V", "SESSION2", "-C", f"0,{START2}", "-o", str(iso), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, iso, "-R", "-V", "SESSION2", "-C", f"0,{START2}")
     pcm = tone(AUDIO_SECTORS, seed=5)
     planned = multisession.plan([[AudioTrack(pcm)], [DataTrack(iso)]])
     assert [t.start for t in planned.tracks] == [0, START2]

@@ -5,11 +5,11 @@ is scrambled (the test writer's own LFSR, tests/support/multisession.py)."""
 
 from __future__ import annotations
 
-import subprocess
 
 import pytest
 
 from conftest import listing, require_tool, run_cli
+from fixtures import trees
 from support import multisession
 from support.rawcd import AudioTrack, DataTrack, tone
 
@@ -25,7 +25,7 @@ def source(tmp_path_factory):
     (tree / "readme.txt").write_text("stored scrambled\n")
     (tree / "data.bin").write_bytes(bytes(range(256)) * 1500)
     iso = base / "src.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-o", str(iso), str(tree)], check=True, capture_output=True)
+    trees.genisoimage(tree, iso, "-R")
     return base, tree, iso.read_bytes()
 
 
@@ -37,8 +37,7 @@ def test_scrambled_ccd_mounts_and_verifies(source, layout: str, mount, tmp_path)
     else:
         start = 30 + 11400
         s2 = tmp_path / "s2.iso"
-        subprocess.run(["genisoimage", "-quiet", "-R", "-C", f"0,{start}", "-o", str(s2), str(tree)],
-                       check=True, capture_output=True)
+        trees.genisoimage(tree, s2, "-R", "-C", f"0,{start}")
         iso = s2.read_bytes()
         planned = multisession.plan([[AudioTrack(tone(30))], [DataTrack(s2)]])
     ccd = multisession.write_ccd(planned, tmp_path / "disc.img", scrambled=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import listing, require_tool
+from fixtures import trees
 from support.ccdmds import AudioTrack, DataTrack, write_mds
 from support.rawcd import iso_to_raw, single_track_cue, tone
 
@@ -43,8 +44,7 @@ def source(tmp_path_factory) -> tuple[Path, bytes]:
     base = tmp_path_factory.mktemp("subchannel")
     tree = make_tree(base / "tree")
     iso = base / "source.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-J", "-input-charset", "utf-8", "-o", str(iso), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, iso, "-R", "-J")
     return tree, iso.read_bytes()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, corpus_file, require_tool, run_cli
+from fixtures import trees
 from support.rawcd import AudioTrack, DataTrack, tone, write_multi_track
 
 S = 2352
@@ -149,8 +150,7 @@ def mixed(tmp_path_factory) -> tuple[Path, bytes, bytes, object]:
     tree.mkdir()
     (tree / "hello.txt").write_text("hello, mixed mode\n")
     iso_path = base / "src.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-V", "MIXED", "-o", str(iso_path), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, iso_path, "-R", "-V", "MIXED")
     iso = iso_path.read_bytes()
     pcm = tone(40, seed=3)
     layout = write_multi_track([DataTrack(iso), AudioTrack(pcm, pregap=150)], base / "mixed.bin")

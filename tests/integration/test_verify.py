@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import corpus_file, require_tool, run_cli
+from fixtures import trees
 from support.ccdmds import AudioTrack, DataTrack, write_mds
 from support.rawcd import iso_to_raw, single_track_cue, tone
 
@@ -29,8 +30,7 @@ def iso(tmp_path_factory) -> bytes:
     (tree / "hello.txt").write_bytes(b"hello, verify\n")
     (tree / "dir" / "big.bin").write_bytes(random.Random(5).randbytes(300_000))
     out = base / "src.iso"
-    subprocess.run(["genisoimage", "-quiet", "-R", "-input-charset", "utf-8", "-o", str(out), str(tree)],
-                   check=True, capture_output=True)
+    trees.genisoimage(tree, out, "-R")
     return out.read_bytes()
 
 

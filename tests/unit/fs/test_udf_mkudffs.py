@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_tool
+from fixtures import trees
 from mount_image.fs.udf.filesystem import UdfFileSystem
 from test_udf_reader import open_bytes
 
@@ -122,7 +123,7 @@ def test_bridge_disc_with_damaged_udf_side_shows_iso9660(tmp_path: Path, caplog)
     src.mkdir()
     (src / "a.txt").write_bytes(b"bridge\n")
     image = tmp_path / "g.iso"
-    subprocess.run(["genisoimage", "-quiet", "-udf", "-R", "-o", str(image), str(src)], check=True)
+    trees.genisoimage(src, image, "-udf", "-R")
     data = bytearray(image.read_bytes())
     assert isinstance(open_bytes(bytes(data)), UdfFileSystem)
     for block in (256, len(data) // 2048 - 1):
