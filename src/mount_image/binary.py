@@ -5,10 +5,22 @@
 
 from __future__ import annotations
 
+import functools
 import struct
 from typing import Any, Callable, ClassVar
 
 from .errors import CorruptDataError
+
+
+@functools.cache
+def optional_numpy() -> Any:
+    """numpy, imported on first use (the CLI must start fast, and not every image needs it), or
+    None where it is not installed: its callers then take a slower pure-Python path."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
 
 
 class NamedStruct(struct.Struct):

@@ -15,6 +15,7 @@ when importable, else one big-integer XOR), never a loop over bytes.
 
 from __future__ import annotations
 
+from ..binary import optional_numpy
 from ..io.source import ByteSource
 
 SECTOR = 2352
@@ -47,7 +48,7 @@ def xor_sectors(data: bytes, phase: int = 0) -> bytes:
     if not data:
         return b""
     count = -(-(phase + len(data)) // SECTOR)
-    numpy = _numpy()
+    numpy = optional_numpy()  # 1.5 GB/s here against 0.26 GB/s for the big-integer XOR
     if numpy is None:
         key = (SECTOR_KEY * count)[phase:phase + len(data)]
         mixed = int.from_bytes(data, "little") ^ int.from_bytes(key, "little")
@@ -57,22 +58,6 @@ def xor_sectors(data: bytes, phase: int = 0) -> bytes:
     rows[phase:phase + len(data)] = numpy.frombuffer(data, dtype=numpy.uint8)
     rows.reshape(count, SECTOR)[:] ^= numpy.frombuffer(SECTOR_KEY, dtype=numpy.uint8)
     return rows[phase:phase + len(data)].tobytes()
-
-
-_NUMPY: object = "not looked up"
-
-
-def _numpy():  # noqa: ANN202 - the numpy module or None
-    """numpy when importable (optional: 1.5 GB/s here against 0.26 GB/s for the big-integer
-    XOR, on 4.8 MB reads), looked up once."""
-    global _NUMPY
-    if _NUMPY == "not looked up":
-        try:
-            import numpy
-        except ImportError:
-            numpy = None
-        _NUMPY = numpy
-    return _NUMPY
 
 
 class DescrambledSource:

@@ -6,6 +6,7 @@ byte range is one pread of exactly those bytes.
 
 from __future__ import annotations
 
+from ..binary import optional_numpy
 from ..disc.model import Track
 from ..errors import CorruptDataError, UnsupportedError
 from .layout import COOKED_BLOCK, RAW_SECTOR, layout_for
@@ -105,20 +106,6 @@ class BlockDevice:
         return _gather(data, stride, 0, RAW_SECTOR)
 
 
-_NUMPY: list = []
-
-
-def _numpy():  # noqa: ANN202
-    """numpy, imported on first use (it costs start-up time every mount would pay), or None."""
-    if not _NUMPY:
-        try:
-            import numpy
-        except ImportError:  # optional: the pure-Python gather is slower but gives the same bytes
-            numpy = None
-        _NUMPY.append(numpy)
-    return _NUMPY[0]
-
-
 def _gather(raw: bytes, stride: int, start: int, length: int) -> bytes:
     """``raw[start:start + length]`` of every whole ``stride``-byte sector in ``raw``, joined.
 
@@ -128,7 +115,7 @@ def _gather(raw: bytes, stride: int, start: int, length: int) -> bytes:
     slices are joined.
     """
     whole = len(raw) - len(raw) % stride
-    np = _numpy()
+    np = optional_numpy()
     if np is not None and whole:
         rows = np.frombuffer(raw, np.uint8, whole).reshape(-1, stride)
         return rows[:, start:start + length].tobytes()

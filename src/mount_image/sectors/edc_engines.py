@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from ..binary import optional_numpy
 from .ecc_pq import (DIV_1_ALPHA, ECC_START, GF_POLY, MUL_ALPHA, P_DATA, P_OFFSETS, P_PARITY, P_SIZE,
                      P_VECTORS, Q_DATA, Q_OFFSETS, Q_PARITY, Q_SIZE, Q_VECTORS, SECTOR_SIZE)
 from .edc_crc import EDC_TABLE
@@ -232,15 +233,11 @@ def engine():  # noqa: ANN201
     """The bulk engine chosen by set_backend (numpy when importable under "auto")."""
     name = _backend
     if name in ("auto", "numpy"):
-        if "numpy" not in _ENGINES:
-            try:
-                import numpy  # optional: several times faster for verify (see bench/edc_speed.py)
-            except ImportError:
-                if name == "numpy":
-                    raise
-                _ENGINES["numpy"] = None
-            else:
-                _ENGINES["numpy"] = _NumpyEngine(numpy)
+        if "numpy" not in _ENGINES:  # optional: several times faster (see bench/edc_speed.py)
+            numpy = optional_numpy()
+            _ENGINES["numpy"] = None if numpy is None else _NumpyEngine(numpy)
+        if _ENGINES["numpy"] is None and name == "numpy":
+            raise ImportError("the numpy EDC/ECC engine was asked for, and numpy is not installed")
         if _ENGINES["numpy"] is not None:
             return _ENGINES["numpy"]
     if "python" not in _ENGINES:

@@ -14,6 +14,7 @@ import pytest
 from mount_image.disc.model import Track, TrackKind, TrackMode
 from mount_image.errors import CorruptDataError, UnsupportedError
 from mount_image.io.source import FileSource
+from mount_image.sectors import blocks
 from mount_image.sectors.blocks import BlockDevice
 
 SYNC = b"\x00" + b"\xff" * 10 + b"\x00"
@@ -166,7 +167,11 @@ def test_cooked_track_at_an_offset_in_its_file(tmp_path: Path) -> None:
     ],
     ids=["MODE1/2352", "MODE2/2352", "MODE2/2336"],
 )
-def test_raw_track_yields_the_user_data(tmp_path: Path, mode: TrackMode, size: int, build) -> None:
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy", "slices"])
+def test_raw_track_yields_the_user_data(tmp_path: Path, mode: TrackMode, size: int, build,
+                                        numpy: bool, monkeypatch) -> None:
+    if not numpy:  # the gather without numpy joins per-sector slices: the same bytes
+        monkeypatch.setattr(blocks, "optional_numpy", lambda: None)
     raw = b"".join(build(i) for i in range(5))
     dev = make_device(tmp_path, raw, mode, size)
     assert dev.block_count == 5 and dev.size == 5 * 2048
