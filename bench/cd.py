@@ -47,6 +47,7 @@ import facts  # noqa: E402
 import isobuild  # noqa: E402
 import measure  # noqa: E402
 import mounters  # noqa: E402
+import sections  # noqa: E402
 from mount_image.sectors import edc  # noqa: E402
 from support import ccdmds, rawcd  # noqa: E402
 
@@ -536,21 +537,9 @@ def render(result: Result) -> str:
     return "\n".join(out)
 
 
-def write_section(report: Path, section: str) -> None:
-    """Put the section into `report` between the markers, replacing an earlier one."""
-    text = report.read_text() if report.exists() else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    report.write_text(text)
-
-
 def run_into(report: Path, work: Path, rounds: int = 3) -> Result:
     result = run(work, rounds)
-    write_section(report, render(result))
+    sections.put_section(report, BEGIN, END, render(result))
     log(f"done in {result.seconds:.0f} s; section written to {report}")
     return result
 

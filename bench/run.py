@@ -25,6 +25,7 @@ import isobuild
 import measure
 import mounters
 import report
+import sections
 from benchdata import (DU, FIND, FIND_COUNT, FULL, HWM_DU, HWM_SEQ, QUICK, RAND_COLD, RAND_WARM,
                        READ_AHEAD, SEQ_FIRST, SEQ_REREAD, Cell, Config, Run, files_label, mount_key)
 from mounters import MountError, Mounter
@@ -389,7 +390,7 @@ def main() -> int:
     run_rounds(bench, MOUNTERS)
     run.seconds = time.perf_counter() - begin
     run.facts["Load average at end"] = facts.load_average()
-    report_path.write_text(report.render(run))
+    sections.write_keeping_sections(report_path, report.render(run))  # cd.py, udf.py sections stay
     log(f"done in {run.seconds:.0f} s; report: {report_path}")
     if not args.quick:
         # CD formats (BIN/CUE, CCD, MDS, audio, verify) in a section of their own; a failure

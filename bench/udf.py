@@ -39,6 +39,7 @@ for _p in (BENCH, ROOT / "src"):
 
 import isobuild  # noqa: E402
 import measure  # noqa: E402
+import sections  # noqa: E402
 
 FILES = 100_000
 BIG_SIZE = 4608 << 20
@@ -166,7 +167,7 @@ def main() -> int:
     big_check = check_big(big, mnt)
     text = render(args, started, load0, [(tree, tree_state), (big, big_state)], results, sevenzip,
                   big_check)
-    write_section(args.report, text)
+    sections.put_section(args.report, BEGIN, END, text)
     print(text)
     return 0
 
@@ -206,15 +207,6 @@ def render(args, started, load0, images, results, sevenzip, big_check) -> str:
         lines.append(f"| `{image}` | {_med([r['list'] for r in rounds])} | `{rounds[0]['summary'].strip()}` |")
     lines += ["", f"Big file through the UDF mount: {big_check}.", "", END]
     return "\n".join(lines)
-
-
-def write_section(report: Path, text: str) -> None:
-    old = report.read_text() if report.exists() else ""
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    report.write_text(new)
 
 
 if __name__ == "__main__":
