@@ -6,14 +6,13 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import stat as st
 import subprocess
 import sys
 import time
 from typing import Any, Sequence
 
-from ..errors import CorruptDataError, MountImageError, UsageError
+from ..errors import CorruptDataError, MountImageError
 from . import mounts
 from .messages import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error
 from .opening import Opened, open_view

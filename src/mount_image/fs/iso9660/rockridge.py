@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ...errors import CorruptDataError
-from .layout import (LOCATION, NM_CONTINUE, NM_CURRENT, NM_PARENT, SL_COMPONENT, SL_CONTINUE,
+from .layout import (LOCATION, NM_CURRENT, NM_PARENT, SL_COMPONENT, SL_CONTINUE,
                      SL_CURRENT, SL_PARENT, SL_ROOT, TF_ACCESS, TF_ATTRIBUTES, TF_BACKUP,
                      TF_CREATION, TF_EFFECTIVE, TF_EXPIRATION, TF_LONG_FORM, TF_MODIFY,
                      DeviceNumber, PosixAttributes, ZisofsEntry, dec_datetime, dir_datetime,

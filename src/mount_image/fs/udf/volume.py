@@ -13,7 +13,7 @@ from ...errors import CorruptDataError
 from .layout import (ANCHOR_BLOCK, TAG_AVDP, TAG_IUVD, TAG_LVD, TAG_PD, TAG_PVD, TAG_TD, TAG_USD,
                      TAG_VDP, AnchorVolumeDescriptorPointer, ExtentAd, LogicalVolumeDescriptor,
                      PartitionDescriptor, PrimaryVolumeDescriptor, parse_tag, parse_vdp_next)
-from .recognition import DEVICE_BLOCK, Device, has_udf, recognition_sequence  # noqa: F401
+from .recognition import DEVICE_BLOCK, Device, recognition_sequence
 
 log = logging.getLogger("mount_image.udf")
 
