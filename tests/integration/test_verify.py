@@ -247,3 +247,32 @@ def test_bad_sector_names_its_file_on_a_udf_disc(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert bad_by_lba(report)[lba]["files"] == ["/Big Data.bin"]
     assert report["files_affected"] == ["/Big Data.bin"]
+
+
+def test_worker_processes_report_what_one_process_does(tmp_path: Path) -> None:
+    """-j 3 splits the track into runs checked by forked workers: the same bad sectors, kinds
+    and counts as -j 1, in order, with damage on both sides of a run boundary (4096 sectors)."""
+    from mount_image.cli.verify import RUN_SECTORS
+    count = 2 * RUN_SECTORS + 300
+    raw = bytearray(iso_to_raw(random.Random(9).randbytes(count * 2048)))
+    damaged = [5, RUN_SECTORS - 1, RUN_SECTORS, 2 * RUN_SECTORS + 17]
+    for lba in damaged:
+        raw[lba * SECTOR + 700] ^= 0xFF                    # user data: EDC and ECC
+    raw[(RUN_SECTORS + 3) * SECTOR + 13] ^= 0x01           # a header byte
+    (tmp_path / "disc.bin").write_bytes(raw)
+    cue = tmp_path / "disc.cue"
+    cue.write_text(single_track_cue("disc.bin"))
+    one, report_one = verify(cue, "-j", "1")
+    three, report_three = verify(cue, "-j", "3")
+    assert one.returncode == three.returncode == 1
+    assert report_one == report_three
+    bad = bad_by_lba(report_three)
+    assert sorted(bad) == sorted(damaged + [RUN_SECTORS + 3])
+    assert bad[RUN_SECTORS]["kinds"] == ["edc", "ecc"]
+    assert bad[RUN_SECTORS + 3]["kinds"][0] == "header"
+    assert report_three["tracks"][0]["checked"] == count
+
+
+def test_jobs_must_be_a_positive_number(tmp_path: Path) -> None:
+    proc = run_cli("verify", tmp_path / "x.cue", "-j", "0")
+    assert proc.returncode == 2 and "positive whole number" in proc.stderr

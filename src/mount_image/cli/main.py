@@ -56,12 +56,32 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check sync, headers, EDC and ECC of every raw data sector")
     v.add_argument("image")
     v.add_argument("--json", action="store_true")
+    v.add_argument("-j", "--jobs", type=_positive, default=_cpus(), metavar="N",
+                   help="worker processes checking sectors (default: the CPUs this may use)")
     v.add_argument("-o", dest="options", action="append", default=[], metavar="OPTS",
                    help="comma-separated options (see docs/cli.md)")
     _device_parsers(sub)
     from .desktop import add_parser as desktop_parsers  # open / close: cli/desktop.py
     desktop_parsers(sub)
     return p
+
+
+def _cpus() -> int:
+    """CPUs this process may run on (its affinity mask, not only the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
 
 
 def _device_parsers(sub: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import multiprocessing
 import os
 import sys
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any, Iterator
 from ..disc.model import Disc, Track, TrackKind, TrackMode
 from ..disc.probe import open_image
 from ..errors import CorruptDataError, MountImageError
-from ..sectors import edc
+from ..sectors import edc, edc_engines
 from .messages import EXIT_FAILURE, EXIT_OK, error
 from .opening import choose_session, open_session_fs
 from .options import parse_options
@@ -99,36 +100,69 @@ def _kinds(raw: bytes, lba: int, expected_mode: int) -> list[str]:
     return kinds or ["unknown"]
 
 
-def _check_track(track: Track, progress: Any) -> TrackResult:
+def _check_track(track: Track, progress: Any, jobs: int = 1) -> TrackResult:
     result = TrackResult(track)
     result.skipped = _skip_reason(track)
     if result.skipped:
         return result
-    stride, expected = track.sector_size, _EXPECTED_MODE[track.mode]
-    stored = max(0, track.source.size - track.offset) // stride
+    stored = max(0, track.source.size - track.offset) // track.sector_size
     count = min(track.sectors, stored)
-    result.missing = track.sectors - count
-    for first in range(0, count, RUN_SECTORS):
-        n = min(RUN_SECTORS, count - first)
-        raw = track.source.pread(track.offset + first * stride, n * stride)
-        if len(raw) != n * stride:
-            result.missing += count - first - len(raw) // stride
-            n = len(raw) // stride
-            raw = raw[:n * stride]
-        buf = _main_channel(raw, n, stride)
-        lba = track.start + first
-        try:
-            bad = set(edc.check_sectors(buf, lba))
-        except ValueError:  # an LBA beyond what a BCD MSF header can say: no address check
-            bad = set(edc.check_sectors(buf))
-        bad.update(_mode_mismatches(buf, n, expected))
-        for i in sorted(bad):
-            result.bad.append(BadSector(lba + i, _kinds(buf[i * RAW:(i + 1) * RAW], lba + i, expected)))
-        result.checked += n
+    runs = [(first, min(RUN_SECTORS, count - first)) for first in range(0, count, RUN_SECTORS)]
+    for checked, bad in _run_results(track, runs, jobs):
+        result.checked += checked
+        result.bad += bad
         progress(track, result.checked, track.sectors)
-        if n < min(RUN_SECTORS, count - first):
-            break
+    result.missing = track.sectors - result.checked
     return result
+
+
+def _run_results(track: Track, runs: list[tuple[int, int]], jobs: int) -> Iterator[tuple[int, list[BadSector]]]:
+    """(sectors read, bad sectors) of each run, in order; several worker processes when ``jobs``
+    is above 1 and there is more than one run.
+
+    The check is CPU-bound numpy work that holds the GIL between short calls, so threads barely
+    help; forked workers inherit the opened image (os.pread has no shared file position) and
+    each checks whole runs, so only the few bad sectors travel back.
+    """
+    if jobs <= 1 or len(runs) < 2:
+        for first, n in runs:
+            yield _check_run(track, first, n)
+        return
+    global _WORKER_TRACK
+    edc_engines.engine()           # build the tables once, before the fork shares them
+    _WORKER_TRACK = track
+    context = multiprocessing.get_context("fork")
+    try:
+        with context.Pool(min(jobs, len(runs))) as pool:
+            yield from pool.imap(_worker_check_run, runs)
+    finally:
+        _WORKER_TRACK = None
+
+
+_WORKER_TRACK: Track | None = None      # the track forked workers check (set before the fork)
+
+
+def _worker_check_run(run: tuple[int, int]) -> tuple[int, list[BadSector]]:
+    assert _WORKER_TRACK is not None
+    return _check_run(_WORKER_TRACK, *run)
+
+
+def _check_run(track: Track, first: int, n: int) -> tuple[int, list[BadSector]]:
+    """Check sectors ``first`` .. ``first + n - 1`` of ``track``: (how many were read, the bad ones).
+    Fewer are read only when the image ends early (it shrank since it was opened)."""
+    stride, expected = track.sector_size, _EXPECTED_MODE[track.mode]
+    raw = track.source.pread(track.offset + first * stride, n * stride)
+    n = len(raw) // stride
+    raw = raw[:n * stride]
+    buf = _main_channel(raw, n, stride)
+    lba = track.start + first
+    try:
+        bad = set(edc.check_sectors(buf, lba))
+    except ValueError:  # an LBA beyond what a BCD MSF header can say: no address check
+        bad = set(edc.check_sectors(buf))
+    bad.update(_mode_mismatches(buf, n, expected))
+    return n, [BadSector(lba + i, _kinds(buf[i * RAW:(i + 1) * RAW], lba + i, expected))
+               for i in sorted(bad)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +245,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         try:
             for track in disc.tracks:
                 if track.kind is TrackKind.DATA:
-                    results.append(_check_track(track, progress))
+                    results.append(_check_track(track, progress, args.jobs))
         except OSError as exc:
             error(f"{args.image}: read error: {exc.strerror or exc}")
             return EXIT_FAILURE
