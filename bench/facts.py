@@ -31,6 +31,11 @@ def machine_facts() -> dict[str, str]:
     }
 
 
+def cpus() -> int:
+    """CPUs this process may run on (what `mount-image verify` uses by default)."""
+    return len(os.sched_getaffinity(0))
+
+
 def load_average() -> str:
     """1, 5 and 15 minute load: the machine may be shared, and a busy one skews the figures."""
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
