@@ -40,7 +40,9 @@ def _fill_stat(st: _fuse.c_stat, fields: tuple[int, ...]) -> None:
 
 
 class FUSE(_fuse.FUSE):
-    """mfusepy's FUSE, with READDIRPLUS: each entry goes to the kernel with its attributes.
+    """mfusepy's FUSE, with READDIRPLUS and reads written straight into libfuse's buffer.
+
+    READDIRPLUS: each entry goes to the kernel with its attributes.
 
     mfusepy hands the kernel only mode and inode in readdir, so `ls -l`, `du` and `find -size`
     then cost one LOOKUP round trip per file. Here an Operations.readdir that returns
@@ -72,6 +74,26 @@ class FUSE(_fuse.FUSE):
             if filler(buf, name.encode(self.encoding, self.errors), stp, index + 1, fill) != 0:
                 break
         return 0
+
+
+    def read(self, path, buf, size, offset, fip):  # noqa: D102, ANN001, ANN201
+        # mfusepy calls Operations.read, which returns bytes, and copies them into libfuse's
+        # buffer; Operations.read_into writes there itself (a raw sector's user data is
+        # gathered straight into it, a plain file is pread into it), which saves that copy.
+        read_into = getattr(self.operations, "read_into", None)
+        if read_into is None:
+            return super().read(path, buf, size, offset, fip)
+        dest = _memory_view(ctypes.cast(buf, ctypes.c_void_p).value, size, _PYBUF_WRITE)
+        decoded = None if path is None else path.decode(self.encoding, self.errors)
+        return read_into(decoded, dest, offset, fip.contents.fh)
+
+
+# A writable memoryview over C memory: PyMemoryView_FromMemory (a ctypes array type per size
+# would cost more than the copy it saves).
+_memory_view = ctypes.pythonapi.PyMemoryView_FromMemory
+_memory_view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+_memory_view.restype = ctypes.py_object
+_PYBUF_WRITE = 0x200
 
 
 # libfuse calls mfusepy does not wrap (both in libfuse 3.1+; mfusepy loaded the library).

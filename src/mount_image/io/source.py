@@ -77,7 +77,8 @@ class FileSource:
         self._on_stale: Callable[[FileSource, str], None] | None = None
         self._stale_lock = threading.Lock()
 
-    def pread(self, offset: int, size: int) -> bytes:
+    def _readable(self, offset: int, size: int) -> int:
+        """How many of ``size`` bytes at ``offset`` the file holds; EIO once the image is stale."""
         if offset < 0 or size < 0:
             raise ValueError(f"bad read at {offset} of {size} bytes")
         if self.stale is not None:
@@ -86,9 +87,41 @@ class FileSource:
             self.check()
             if self.stale is not None:
                 raise self._stale_error()
-        if offset >= self.size or size == 0:
+        return max(0, min(size, self.size - offset))
+
+    def _read_failed(self, exc: OSError) -> OSError:
+        """The error to raise for a failed pread: EIO for the whole image when its device is gone."""
+        if exc.errno in DEVICE_GONE or (exc.errno == errno.EIO and self._gone()):
+            self.mark_stale(f"its device is gone ({exc.strerror})")
+            return self._stale_error()
+        return exc
+
+    def _shrank(self) -> OSError:
+        # Shorter than when it was opened: truncated, or a block device lost its medium.
+        self.mark_stale("it shrank while mounted")
+        return self._stale_error()
+
+    def pread_into(self, offset: int, dest: memoryview) -> int:
+        """Fill ``dest`` from ``offset`` with no intermediate copy (the FUSE reply buffer, say);
+        the bytes written, fewer only at the end of the source."""
+        size = self._readable(offset, len(dest))
+        got = 0
+        try:
+            while got < size:  # one call in the normal case; a pipe-like short read is finished
+                n = os.preadv(self._fd, [dest[got:size]], offset + got)
+                if n <= 0:
+                    break
+                got += n
+        except OSError as exc:
+            raise self._read_failed(exc) from None
+        if got < size:
+            raise self._shrank()
+        return got
+
+    def pread(self, offset: int, size: int) -> bytes:
+        size = self._readable(offset, size)
+        if size == 0:
             return b""
-        size = min(size, self.size - offset)
         try:
             data = os.pread(self._fd, size, offset)
             if len(data) < size:  # a pipe-like short read: finish it, still one request in the normal case
@@ -102,14 +135,12 @@ class FileSource:
                     got += len(more)
                 data = b"".join(parts)
         except OSError as exc:
-            if exc.errno in DEVICE_GONE or (exc.errno == errno.EIO and self._gone()):
-                self.mark_stale(f"its device is gone ({exc.strerror})")
-                raise self._stale_error() from None
-            raise
+            error = self._read_failed(exc)
+            if error is exc:
+                raise
+            raise error from None
         if len(data) < size:
-            # Shorter than when it was opened: truncated, or a block device lost its medium.
-            self.mark_stale("it shrank while mounted")
-            raise self._stale_error()
+            raise self._shrank()
         return data
 
     # Stale images: the file deleted, replaced or changed, or its device gone, while mounted.
@@ -177,6 +208,16 @@ class FileSource:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def pread_into(source: ByteSource, offset: int, dest: memoryview) -> int:
+    """``source.pread_into`` where the source has it (a file: no copy), else pread and a copy."""
+    direct = getattr(source, "pread_into", None)
+    if direct is not None:
+        return direct(offset, dest)
+    data = source.pread(offset, len(dest))
+    dest[:len(data)] = data
+    return len(data)
 
 
 def _block_device_size(fd: int) -> int:

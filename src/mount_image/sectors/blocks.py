@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..binary import optional_numpy
 from ..disc.model import Track
 from ..errors import CorruptDataError, UnsupportedError
+from ..io.source import pread_into
 from .layout import COOKED_BLOCK, RAW_SECTOR, layout_for
 
 SYNC = b"\x00" + b"\xff" * 10 + b"\x00"   # ECMA-130 §14.1: the 12-byte sync pattern
@@ -36,16 +37,18 @@ class BlockDevice:
         """``count`` whole blocks from ``lba``."""
         return self.read_bytes(lba * COOKED_BLOCK, count * COOKED_BLOCK)
 
-    def read_bytes(self, offset: int, size: int) -> bytes:
-        """``size`` cooked bytes at cooked byte ``offset``; CorruptDataError if outside the track."""
-        if size <= 0:
-            return b""
-        end = offset + size
-        if offset < 0 or end > self.size:
+    def _check_range(self, offset: int, size: int) -> None:
+        if offset < 0 or offset + size > self.size:
             raise CorruptDataError(
                 f"{self.name}: read of {size} bytes at block {offset // COOKED_BLOCK} "
                 f"goes past the end of the image ({self.block_count} blocks)"
             )
+
+    def read_bytes(self, offset: int, size: int) -> bytes:
+        """``size`` cooked bytes at cooked byte ``offset``; CorruptDataError if outside the track."""
+        if size <= 0:
+            return b""
+        self._check_range(offset, size)
         layout = self._layout
         if layout.stored_size == COOKED_BLOCK:
             data = self._source.pread(self.track.offset + offset, size)
@@ -65,6 +68,32 @@ class BlockDevice:
         data = _gather(raw, stride, layout.user_offset, COOKED_BLOCK)
         skip = offset - first * COOKED_BLOCK
         return data[skip:skip + size] if skip or len(data) != size else data
+
+    def read_into(self, offset: int, dest: memoryview) -> None:
+        """Fill ``dest`` with the cooked bytes at ``offset``, as read_bytes would return them.
+
+        For the daemon: ``dest`` is libfuse's reply buffer, so the bytes land there with no
+        copy of our own. A cooked track is read straight into it; a raw one takes its run of
+        stored sectors with one pread and gathers the user data into it.
+        """
+        size = len(dest)
+        if size <= 0:
+            return
+        self._check_range(offset, size)
+        layout = self._layout
+        if layout.stored_size == COOKED_BLOCK:
+            got = pread_into(self._source, self.track.offset + offset, dest)
+        elif offset % COOKED_BLOCK or size % COOKED_BLOCK:
+            data = self._read_raw(offset, size)  # a file's last partial block: not worth a path
+            got = len(data)
+            dest[:got] = data
+        else:
+            stride = layout.stored_size
+            first = offset // COOKED_BLOCK
+            raw = self._source.pread(self.track.offset + first * stride, size // COOKED_BLOCK * stride)
+            got = _gather_into(raw, stride, layout.user_offset, dest)
+        if got != size:
+            raise CorruptDataError(f"{self.name}: short read at block {offset // COOKED_BLOCK}: image truncated")
 
     @property
     def has_raw(self) -> bool:
@@ -121,6 +150,20 @@ def _gather(raw: bytes, stride: int, start: int, length: int) -> bytes:
         return rows[:, start:start + length].tobytes()
     view = memoryview(raw)
     return b"".join([view[i + start:i + start + length] for i in range(0, whole, stride)])
+
+
+def _gather_into(raw: bytes, stride: int, start: int, dest: memoryview) -> int:
+    """_gather's COOKED_BLOCK-byte pieces written into ``dest``; how many bytes were written."""
+    count = min(len(raw) // stride, len(dest) // COOKED_BLOCK)
+    np = optional_numpy()
+    if np is None:
+        data = _gather(raw[:count * stride], stride, start, COOKED_BLOCK)
+        dest[:len(data)] = data
+        return len(data)
+    rows = np.frombuffer(raw, np.uint8, count * stride).reshape(count, stride)
+    out = np.frombuffer(dest, np.uint8, count * COOKED_BLOCK).reshape(count, COOKED_BLOCK)
+    out[:] = rows[:, start:start + COOKED_BLOCK]
+    return count * COOKED_BLOCK
 
 
 def _bcd(value: int) -> int:

@@ -84,6 +84,15 @@ class DiscBlockDevice:
             offset += take
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def read_into(self, offset: int, dest: memoryview) -> None:
+        """read_bytes(offset, len(dest)) written into ``dest`` (BlockDevice.read_into)."""
+        if len(self._devices) == 1:   # the common case, with no copy of our own
+            first = self._firsts[0] * COOKED_BLOCK
+            if offset >= first:
+                self._devices[0].read_into(offset - first, dest)
+                return
+        dest[:] = self.read_bytes(offset, len(dest))
+
     def read_raw(self, lba: int, count: int) -> bytes:
         """``count`` whole 2352-byte sectors from disc ``lba`` (BlockDevice.read_raw per track)."""
         parts = []

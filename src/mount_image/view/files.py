@@ -41,6 +41,9 @@ class FilesView:
     def read(self, entry: Any, offset: int, size: int) -> bytes:
         return self.fs.read(entry, offset, size)
 
+    def read_into(self, entry: Any, offset: int, dest: memoryview) -> int:
+        return self.fs.read_into(entry, offset, dest)
+
     def readlink(self, entry: Any) -> str:
         return self.fs.readlink(entry)
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol, Sequence
 
 from ..disc.model import Disc, Track, TrackKind
 from ..errors import UnsupportedError
-from ..fs.base import Stat
+from ..fs.base import Stat, copy_into
 from ..sectors.audio import PcmStream, Segment, WaveFile
 from ..sectors.blocks import BlockDevice
 from ..sectors.layout import COOKED_BLOCK
@@ -74,6 +74,13 @@ class DataImage:
         if offset < 0 or offset >= end:
             return b""
         return self.device.read_bytes(offset, end - offset)
+
+    def read_into(self, offset: int, dest: memoryview) -> int:
+        end = min(self.size, offset + len(dest))
+        if offset < 0 or offset >= end:
+            return 0
+        self.device.read_into(offset, dest[:end - offset])
+        return end - offset
 
 
 def following(disc: Disc, track: Track) -> Track | None:
@@ -244,6 +251,12 @@ class TracksView:
         if entry.content is None:
             raise IsADirectoryError(errno.EISDIR, "is a directory", entry.name)
         return entry.content.read(offset, size)
+
+    def read_into(self, entry: TrackNode, offset: int, dest: memoryview) -> int:
+        content = entry.content
+        if isinstance(content, DataImage):   # trackNN.iso: no copy of our own
+            return content.read_into(offset, dest)
+        return copy_into(dest, self.read(entry, offset, len(dest)))
 
     def readlink(self, entry: Any) -> str:
         raise OSError(errno.EINVAL, "not a symbolic link", entry.name)

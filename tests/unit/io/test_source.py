@@ -46,6 +46,25 @@ def test_pread(source: FileSource, offset: int, size: int, expected: bytes) -> N
     assert source.pread(offset, size) == expected
 
 
+@pytest.mark.parametrize(
+    ("offset", "size", "expected"),
+    [(0, 16, DATA[:16]), (1000, 2048, DATA[1000:3048]), (len(DATA) - 10, 100, DATA[-10:]),
+     (len(DATA), 10, b""), (len(DATA) + 5000, 10, b""), (100, 0, b"")],
+    ids=["start", "middle", "short-at-end", "at-end", "past-end", "zero-size"],
+)
+def test_pread_into_writes_what_pread_returns(source: FileSource, offset: int, size: int,
+                                              expected: bytes) -> None:
+    dest = bytearray(b"\xEE" * (size + 4))
+    got = source.pread_into(offset, memoryview(dest)[:size])
+    assert got == len(expected) and bytes(dest[:got]) == expected
+    assert dest[got:] == b"\xEE" * (size + 4 - got)
+
+
+def test_pread_into_refuses_a_negative_offset(source: FileSource) -> None:
+    with pytest.raises(ValueError, match="bad read"):
+        source.pread_into(-1, memoryview(bytearray(4)))
+
+
 @pytest.mark.parametrize(("offset", "size"), [(-1, 10), (0, -1), (-2048, -1)])
 def test_negative_offset_or_size_is_refused(source: FileSource, offset: int, size: int) -> None:
     with pytest.raises(ValueError, match="bad read"):

@@ -113,6 +113,21 @@ def test_shrunk_read_is_eio_not_short_data(image: Path) -> None:
         src.close()
 
 
+def test_shrunk_read_into_is_eio(image: Path) -> None:
+    """The same for pread_into (the daemon's read path): EIO, and the image marked stale."""
+    src = FileSource(str(image))
+    try:
+        os.truncate(image, 4096)
+        with pytest.raises(OSError) as info:
+            src.pread_into(2048, memoryview(bytearray(8192)))
+        assert info.value.errno == errno.EIO
+        assert src.stale == "it shrank while mounted"
+        with pytest.raises(OSError):                 # and every later read
+            src.pread_into(0, memoryview(bytearray(16)))
+    finally:
+        src.close()
+
+
 def test_unchanged_file_keeps_reading(image: Path, tmp_path: Path) -> None:
     """Other files in the same folder coming and going wake the watcher but change nothing."""
     src, fired, reasons = _watched(image)

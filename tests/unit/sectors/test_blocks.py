@@ -7,6 +7,7 @@ Raw sectors are built here from ECMA-130: Mode 1 is 12 sync + 4 header + 2048 us
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,70 @@ def test_raw_track_at_an_offset_with_a_partial_last_sector(tmp_path: Path) -> No
 def test_unsupported_sector_form_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedError, match="MODE1/2352 track stored as 2048-byte sectors"):
         make_device(tmp_path, COOKED, TrackMode.MODE1_2352, 2048)
+
+
+class _PlainSource:
+    """A ByteSource with pread only (as the descrambler and cdrdao's pieces are)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.name, self.size, self._data = "plain", len(data), data
+
+    def pread(self, offset: int, size: int) -> bytes:
+        return self._data[offset:offset + size]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("mode", "size", "build"),
+    [
+        (TrackMode.MODE1_2048, 2048, user_data),
+        (TrackMode.MODE1_2352, 2352, mode1_raw),
+        (TrackMode.MODE2_2352, 2352, mode2_form1_raw),
+        (TrackMode.MODE2_2336, 2336, mode2_2336),
+    ],
+    ids=["MODE1/2048", "MODE1/2352", "MODE2/2352", "MODE2/2336"],
+)
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy", "slices"])
+def test_read_into_fills_what_read_bytes_returns(tmp_path: Path, mode: TrackMode, size: int, build,
+                                                 numpy: bool, monkeypatch) -> None:
+    """read_into (the daemon's path: straight into libfuse's buffer) writes exactly the bytes
+    read_bytes returns, for whole blocks, a partial last block and an unaligned start."""
+    if not numpy:
+        monkeypatch.setattr(blocks, "optional_numpy", lambda: None)
+    dev = make_device(tmp_path, b"".join(build(i) for i in range(6)), mode, size)
+    cooked = b"".join(user_data(i) for i in range(6))
+    for offset, length in [(0, 6 * 2048), (2048, 4096), (4096, 2048 + 100), (16, 16), (2040, 20),
+                           (5 * 2048 - 3, 3)]:
+        dest = bytearray(b"\xAA" * (length + 8))
+        dev.read_into(offset, memoryview(dest)[:length])
+        assert bytes(dest[:length]) == cooked[offset:offset + length] == dev.read_bytes(offset, length)
+        assert dest[length:] == b"\xAA" * 8      # nothing written past dest
+    with pytest.raises(CorruptDataError, match="past the end"):
+        dev.read_into(5 * 2048, memoryview(bytearray(4096)))
+
+
+def test_read_into_from_a_source_without_pread_into(tmp_path: Path) -> None:
+    raw = b"".join(mode1_raw(i) for i in range(3))
+    track = Track(number=1, session=1, kind=TrackKind.DATA, mode=TrackMode.MODE1_2352, start=0,
+                  sectors=3, source=_PlainSource(raw), offset=0, sector_size=2352)
+    dest = bytearray(3 * 2048)
+    BlockDevice(track).read_into(0, memoryview(dest))
+    assert bytes(dest) == b"".join(user_data(i) for i in range(3))
+    cooked = Track(number=1, session=1, kind=TrackKind.DATA, mode=TrackMode.MODE1_2048, start=0,
+                   sectors=3, source=_PlainSource(COOKED[:3 * 2048]), offset=0, sector_size=2048)
+    BlockDevice(cooked).read_into(2048, memoryview(dest)[:4096])
+    assert bytes(dest[:4096]) == COOKED[2048:3 * 2048]
+
+
+def test_read_into_of_a_file_that_shrank_fails(tmp_path: Path) -> None:
+    """The image got shorter after it was opened: EIO-class errors, not stale bytes in dest."""
+    dev = make_device(tmp_path, b"".join(mode1_raw(i) for i in range(4)), TrackMode.MODE1_2352, 2352)
+    os.truncate(tmp_path / "track.bin", 2 * 2352)
+    with pytest.raises((CorruptDataError, OSError)):
+        dev.read_into(0, memoryview(bytearray(4 * 2048)))
+    cooked = make_device(tmp_path, COOKED, TrackMode.MODE1_2048, 2048)
+    os.truncate(tmp_path / "track.bin", 2048)
+    with pytest.raises(OSError, match="stale"):
+        cooked.read_into(0, memoryview(bytearray(4 * 2048)))

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ...errors import CorruptDataError
 from ...sectors.blocks import BlockDevice
-from ..base import MAX_DEPTH, LruCache, Stat, usable_name
+from ..base import MAX_DEPTH, LruCache, Stat, copy_into, usable_name
 from . import susp
 from .amiga import AmigaAttributes, parse_amiga
 from .apple import (FINDER_INFO_XATTR, RESOURCE_FORK_XATTR, FinderInfo, find_finder_info,
@@ -197,6 +197,18 @@ class Iso9660FileSystem:
             lba = entry.extents[0][0]
             return self.device.read_bytes(lba * SECTOR + offset, end - offset)
         return self._read_extents(entry.extents, offset, end - offset)
+
+    def read_into(self, entry: IsoEntry, offset: int, dest: memoryview) -> int:
+        # A plain file in one extent (nearly every file) goes from the device straight into
+        # dest; zisofs, CD-XA and multi-extent files are assembled by read() and copied.
+        if (len(entry.extents) != 1 or entry.zisofs is not None or entry.xa is not None
+                or entry.stat.is_dir):
+            return copy_into(dest, self.read(entry, offset, len(dest)))
+        size = min(offset + len(dest), entry.stat.size) - offset
+        if size <= 0:
+            return 0
+        self.device.read_into(entry.extents[0][0] * SECTOR + offset, dest[:size])
+        return size
 
     def readlink(self, entry: IsoEntry) -> str:
         if entry.symlink is None:

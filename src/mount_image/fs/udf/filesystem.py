@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ...errors import CorruptDataError
-from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_SYMLINK_BYTES, LruCache, Stat, usable_name
+from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_SYMLINK_BYTES, LruCache, Stat, copy_into, usable_name
 from .directory import DirectoryItem, parse_directory, symlink_target
 from .dstring import decode_dstring
 from .icb import DataMap, Icb, data_map, prefetch, read_icb, read_tagged
@@ -136,6 +136,9 @@ class UdfFileSystem:
         except CorruptDataError as exc:
             log.warning("UDF %s: %s", what, exc)
             raise
+
+    def read_into(self, entry: UdfEntry, offset: int, dest: memoryview) -> int:
+        return copy_into(dest, self.read(entry, offset, len(dest)))
 
     def readlink(self, entry: UdfEntry) -> str:
         if entry.symlink is None:
