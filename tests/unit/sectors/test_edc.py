@@ -257,6 +257,22 @@ def test_bulk_engines_agree_on_random_data() -> None:
     assert len({r[1] for r in results}) == 1
 
 
+def test_numpy_crc_register_matches_the_byte_wise_reference() -> None:
+    """The slicing-by-16 CRC pads the span in front to whole blocks: for every span length and
+    start (none a multiple of 16, and the three EDC spans), its register is compute_edc's."""
+    np = pytest.importorskip("numpy")
+    from mount_image.sectors.edc_crc import compute_edc
+    from mount_image.sectors.edc_engines import _NumpyEngine
+    engine = _NumpyEngine(np)
+    raw = os.urandom(SECTOR * 7)
+    sectors = np.frombuffer(raw, np.uint8).reshape(7, SECTOR)
+    for start, length in [(0, 1), (3, 15), (5, 16), (0, 17), (1, 40), (0, 2064), (16, 2056),
+                          (16, 2332), (0, 2068), (16, 2336)]:
+        got = engine._crc_run(sectors, start, length).tolist()
+        want = [compute_edc(raw[i * SECTOR + start:i * SECTOR + start + length]) for i in range(7)]
+        assert got == want, (start, length)
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="2048"):
         edc.encode_mode1(bytes(2047), 0)
