@@ -2,8 +2,9 @@
 
 Each engine works on ``n`` whole sectors laid end to end in one buffer. With numpy (optional) the
 CRC runs slicing-by-16 with 16-bit tables across all sectors of a run and the Reed-Solomon
-syndromes run as SWAR arithmetic on 64-bit words; without it, a column engine does the same with ``bytes.translate``
-and big-integer XOR over one byte position of every sector at a time. Neither loops over single
+syndromes run by Horner over rows of P/Q bytes gathered GROUP sectors side by side; without it,
+a column engine does the same with ``bytes.translate`` and big-integer XOR over one byte
+position of every sector at a time. Neither loops over single
 bytes in Python. ``engine()`` gives the chosen one (``set_backend``, or the
 MOUNT_IMAGE_EDC_BACKEND environment variable: auto, numpy, python).
 """
@@ -11,6 +12,7 @@ MOUNT_IMAGE_EDC_BACKEND environment variable: auto, numpy, python).
 from __future__ import annotations
 
 import os
+import threading
 
 from ..binary import optional_numpy
 from .ecc_pq import (DIV_1_ALPHA, ECC_START, GF_POLY, MUL_ALPHA, P_DATA, P_OFFSETS, P_PARITY, P_SIZE,
@@ -20,6 +22,7 @@ from .edc_crc import EDC_TABLE
 MAX_EDC_SPAN = SECTOR_SIZE - 16 # Form 2: bytes 16..2351 with the stored EDC
 CRC_BLOCK = 16                  # bytes the numpy CRC takes per step (see _NumpyEngine._crc_run)
 RUN = 2048                      # sectors handled together by the bulk functions (4.8 MB)
+GROUP = 16                      # sectors side by side in one row of gathered P/Q words
 
 
 def runs(count: int):  # noqa: ANN201
@@ -102,7 +105,7 @@ def _nonzero(flags: int, n: int) -> list[int]:
 
 
 class _NumpyEngine:
-    """CRC slicing-by-16 across sectors; Reed-Solomon syndromes as SWAR on uint64 words."""
+    """CRC slicing-by-16 across sectors; Reed-Solomon syndromes by Horner on gathered rows."""
 
     name = "numpy"
 
@@ -110,13 +113,11 @@ class _NumpyEngine:
         self.np = np
         self._crc = self._crc_tables(np)
         self._div = np.frombuffer(DIV_1_ALPHA, dtype=np.uint8)
-        # (row, vector) of the 4 header bytes among the Q diagonals' data bytes
-        self._q_header = [(i, m) for m, offsets in enumerate(Q_OFFSETS)
-                          for i, off in enumerate(offsets[:Q_DATA]) if off < 4]
-        self._words = {q: self._vector_words(np, q) for q in (False, True)}
-        self._m7 = np.uint64(0x7F7F7F7F7F7F7F7F)
-        self._m1 = np.uint64(0x0101010101010101)
-        self._poly = np.uint64(GF_POLY & 0xFF)
+        self._index: dict[tuple[bool, int], object] = {}
+        self._local = threading.local()
+        # numpy scalars made once: a Python int argument is converted again on every call
+        self._u32_16, self._u32_ffff = np.uint32(16), np.uint32(0xFFFF)
+        self._i8_7, self._u8_poly = np.int8(7), np.uint8(GF_POLY & 0xFF)
 
     def _sectors(self, buf) -> object:  # noqa: ANN001
         np = self.np
@@ -125,18 +126,20 @@ class _NumpyEngine:
     @staticmethod
     def _crc_tables(np):  # noqa: ANN001, ANN205
         """tables[j][x]: the EDC register after a CRC_BLOCK-byte block that is zero but for the
-        16-bit little-endian chunk j, which is x, starting from a zero register (2 MiB)."""
+        16-bit little-endian chunk j, which is x, starting from a zero register (2 MiB).
+
+        The last chunk's table is the CRC of its two bytes; each chunk before it is followed by
+        two more zero bytes, one zero-byte step (c >> 8 ^ t0[c & 0xFF]) each."""
         t0 = np.array(EDC_TABLE, dtype=np.uint32)
         x = np.arange(1 << 16, dtype=np.uint32)
-        zero, low, high = np.zeros_like(x), x & np.uint32(0xFF), x >> np.uint32(8)
-        tables = []
-        for j in range(CRC_BLOCK // 2):
-            register = np.zeros_like(x)
-            for pos in range(CRC_BLOCK):
-                byte = low if pos == 2 * j else high if pos == 2 * j + 1 else zero
-                register = (register >> np.uint32(8)) ^ t0[(register ^ byte) & np.uint32(0xFF)]
-            tables.append(register)
-        return tables
+        eight, low_byte = np.uint32(8), np.uint32(0xFF)
+
+        def step(register, byte):  # noqa: ANN001, ANN202
+            return (register >> eight) ^ t0[(register ^ byte) & low_byte]
+        tables = [step(step(np.zeros_like(x), x & low_byte), x >> eight)]
+        for _ in range(CRC_BLOCK // 2 - 1):
+            tables.append(step(step(tables[-1], 0), 0))
+        return tables[::-1]
 
     def _crc_run(self, sectors, start: int, length: int):  # noqa: ANN001, ANN202
         """The EDC register after bytes [start, start + length) of every sector.
@@ -156,21 +159,28 @@ class _NumpyEngine:
         message[:, pad:] = sectors[:, start:start + length]
         chunks = message.view("<u2").reshape(n, blocks, CRC_BLOCK // 2)
         tables = self._crc
-        rest = tables[2].take(chunks[:, :, 2])
-        for j in range(3, CRC_BLOCK // 2):
-            rest ^= tables[j].take(chunks[:, :, j])
+        # np.take with out= and the default mode="raise" writes to a copy first; the indices
+        # are in range by construction (16-bit chunks into 64K tables), so "wrap" is free.
+        index = np.empty((n, blocks), dtype=np.intp)
+        looked = np.empty((n, blocks), dtype=np.uint32)
+        rest = np.zeros((n, blocks), dtype=np.uint32)
+        for j in range(2, CRC_BLOCK // 2):
+            np.copyto(index, chunks[:, :, j])
+            np.take(tables[j], index, out=looked, mode="wrap")
+            rest ^= looked
         rest = np.ascontiguousarray(rest.T)                    # (blocks, n)
         first = np.ascontiguousarray(message.view("<u4").reshape(n, blocks, CRC_BLOCK // 4)[:, :, 0].T)
-        t_low, t_high = tables[0], tables[1]
+        t_low, t_high, mask, shift = tables[0], tables[1], self._u32_ffff, self._u32_16
         c = np.zeros(n, dtype=np.uint32)
         low = np.empty(n, dtype=np.uint32)
-        index = np.empty(n, dtype=np.intp)
+        index_low = np.empty(n, dtype=np.intp)
+        index_high = np.empty(n, dtype=np.intp)
         for b in range(blocks):
             c ^= first[b]
-            np.bitwise_and(c, 0xFFFF, out=index)
-            np.take(t_low, index, out=low)
-            np.right_shift(c, 16, out=index)
-            np.take(t_high, index, out=c)
+            np.bitwise_and(c, mask, out=index_low)
+            np.right_shift(c, shift, out=index_high)
+            np.take(t_low, index_low, out=low, mode="wrap")
+            np.take(t_high, index_high, out=c, mode="wrap")
             c ^= low
             c ^= rest[b]
         return c
@@ -184,81 +194,130 @@ class _NumpyEngine:
         c = self._crc_run(sectors, start, length)
         sectors[:, start + length:start + length + 4] = c.astype("<u4").view(self.np.uint8).reshape(n, 4)
 
-    @staticmethod
-    def _vector_words(np, q: bool):  # noqa: ANN001, ANN205
-        """(rows, lanes) word index into the ECC region (bytes 12..2351 as 1170 16-bit words):
-        row i holds word i of every P (or Q) vector pair, data rows then the 2 parity rows.
+    def _work(self, name: str, shape: tuple[int, ...], dtype):  # noqa: ANN001, ANN202
+        """A scratch array kept per thread and reused: a fresh multi-megabyte array per call
+        costs its page faults again every time (as much as the gather that fills it)."""
+        cache = self._local.__dict__
+        array = cache.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = cache[name] = self.np.empty(shape, dtype=dtype)
+        return array
 
-        Vectors 2k and 2k+1 are the two bytes of the same words (ECMA-130 Annex A), so whole
-        words are gathered. Rows are padded to a multiple of 8 bytes (4 words) for the uint64
-        arithmetic with word 0; the padding lanes are never looked at.
+    def _q_index(self, parity: bool, group: int):  # noqa: ANN202
+        """(rows, group * 26) index into ``group`` sectors seen as one row of 16-bit words: row
+        i holds word i of every Q diagonal pair of each sector, sector after sector; the 43
+        data rows, then the 2 parity rows when ``parity``. Diagonals 2k and 2k+1 are the two
+        bytes of the same words (ECMA-130 Annex A), so whole words are gathered."""
+        key = (parity, group)
+        if key not in self._index:
+            np = self.np
+            rows = Q_DATA + 2 if parity else Q_DATA
+            pairs = np.array([Q_OFFSETS[2 * k][:rows] for k in range(Q_VECTORS // 2)]).T // 2
+            words = ECC_START // 2 + pairs[:, None, :] + (SECTOR_SIZE // 2) * np.arange(group)[:, None]
+            self._index[key] = words.reshape(rows, group * (Q_VECTORS // 2))
+        return self._index[key]
+
+    def _gather(self, part, q: bool, parity: bool, group: int):  # noqa: ANN001, ANN202
+        """The P (or Q) vectors of ``part`` (whole groups of ``group`` sectors) as
+        (groups, rows, width) uint8: row i holds byte i of every vector of each sector of a
+        group, sector after sector, data rows then (when ``parity``) the 2 parity rows. The
+        width is rounded up to whole uint64 words; the padding bytes are never looked at.
+
+        P row i is bytes 86i..86i+85 of the ECC region, so P is gathered by copying 86-byte
+        items; a Q diagonal takes one word of each P row, so Q goes through a word index.
         """
-        offsets = Q_OFFSETS if q else P_OFFSETS
-        pairs = len(offsets) // 2
-        lanes = -(-pairs // 4) * 4
-        index = np.zeros((len(offsets[0]), lanes), dtype=np.intp)
-        for k in range(pairs):
-            index[:, k] = [off // 2 for off in offsets[2 * k]]
-        return index
-
-    def _vectors(self, sectors, zero_header: bool, q: bool, parity: bool):  # noqa: ANN001, ANN202
-        """The P (or Q) vectors of every sector as (n, rows, width) uint8, padded to 8 bytes;
-        bytes past the vectors' width are padding (garbage, not zero)."""
         np = self.np
-        index = self._words[q] if parity else self._words[q][:Q_DATA if q else P_DATA]
-        words = sectors[:, ECC_START:SECTOR_SIZE].view("<u2")
-        out = words.take(index, axis=1).view(np.uint8)
-        if zero_header:
-            if q:
-                for row, column in self._q_header:
-                    out[:, row, column] = 0
-            else:
-                out[:, 0, :4] = 0
+        groups = part.shape[0] // group
+        vectors = Q_VECTORS if q else P_VECTORS
+        rows = (Q_DATA if q else P_DATA) + (2 if parity else 0)
+        width = group * vectors
+        out = self._work(f"gather{q:d}", (groups, rows, -(-width // 8) * 8), np.uint8)
+        if q:
+            words = part.view("<u2").reshape(groups, group * SECTOR_SIZE // 2)
+            index = self._q_index(parity, group)
+            words.take(index, axis=1, out=out[:, :, :width].view("<u2"), mode="wrap")
+        else:
+            region = part[:, ECC_START:ECC_START + rows * P_VECTORS].view(f"V{P_VECTORS}")
+            self.np.copyto(out[:, :, :width].view(f"V{P_VECTORS}"),
+                           region.reshape(groups, group, rows).transpose(0, 2, 1))
         return out
 
-    def _rs_sums(self, vectors):  # noqa: ANN001, ANN202
-        """(sum alpha^(rows-1-i) x_i, sum x_i) of each vector, via Horner on 8 bytes at a time."""
+    def _syndromes(self, sectors, zero_header: bool, q: bool, parity: bool):  # noqa: ANN001, ANN202
+        """(sum alpha^(rows-1-i) x_i, sum x_i) of every P (or Q) vector of every sector, as two
+        (n, vectors) uint8 arrays; over the data rows only unless ``parity``."""
         np = self.np
-        words = vectors.view("<u8")
-        a = np.zeros(words[:, 0].shape, dtype=np.uint64)
-        b = np.zeros_like(a)
-        carry = np.empty_like(a)
-        one, seven = np.uint64(1), np.uint64(7)
-        for i in range(words.shape[1]):
-            # a *= alpha in every byte: shift left, and reduce the bytes that overflowed
-            np.right_shift(a, seven, out=carry)
-            carry &= self._m1
-            carry *= self._poly
-            a &= self._m7
-            a <<= one
-            a ^= carry
-            row = words[:, i]
+        n = sectors.shape[0]
+        vectors = Q_VECTORS if q else P_VECTORS
+        a_all = np.empty((n, vectors), dtype=np.uint8)
+        b_all = np.empty((n, vectors), dtype=np.uint8)
+        whole = n - n % GROUP
+        for first, count, group in ((0, whole, GROUP), (whole, n - whole, n - whole)):
+            if not count:
+                continue
+            gathered = self._gather(sectors[first:first + count], q, parity, group)
+            if zero_header:  # Mode 2 codes the ECC with the 4 header bytes taken as zero
+                starts = vectors * np.arange(group)
+                # ECC words 0 and 1: word 0 of P pairs 0 and 1; word 0 of Q pair 0, word 1 of pair 25
+                for row, at in ((0, 0), (0, 1), (1, vectors - 2), (1, vectors - 1)) if q else \
+                        ((0, 0), (0, 1), (0, 2), (0, 3)):
+                    gathered[:, row, starts + at] = 0
+            a, b = self._rs_sums(gathered.view("<u8"))
+            width = group * vectors
+            a_all[first:first + count] = a.view(np.uint8)[:, :width].reshape(count, vectors)
+            b_all[first:first + count] = b.view(np.uint8)[:, :width].reshape(count, vectors)
+        return a_all, b_all
+
+    def _rs_sums(self, rows):  # noqa: ANN001, ANN202
+        """(sum alpha^(rows-1-i) x_i, sum x_i) of each vector: Horner over the rows of
+        (groups, rows, lanes) uint64 words, 8 vector bytes per lane; a row is one contiguous
+        stretch of a group, so each numpy call runs a long inner loop."""
+        np = self.np
+        a = rows[:, 0].copy()
+        b = a.copy()
+        a_bytes, a_signed = a.view(np.uint8), a.view(np.int8)
+        carry = np.empty_like(a_signed)
+        seven, poly = self._i8_7, self._u8_poly
+        for i in range(1, rows.shape[1]):
+            self._times_alpha(a_bytes, a_signed, carry, seven, poly)
+            row = rows[:, i]
             a ^= row
             b ^= row
         return a, b
+
+    def _times_alpha(self, a_bytes, a_signed, carry, seven, poly) -> None:  # noqa: ANN001
+        """Every byte times alpha in GF(2^8): doubled (wrapping), then the field polynomial
+        xored in where the top bit fell off. The arithmetic shift of the signed view makes
+        that mask (0xFF or 0) in one call, and byte-wise add doubles without a carry."""
+        np = self.np
+        np.right_shift(a_signed, seven, out=carry)
+        carry_bytes = carry.view(np.uint8)
+        carry_bytes &= poly
+        np.add(a_bytes, a_bytes, out=a_bytes)
+        a_bytes ^= carry_bytes
 
     def ecc_bad(self, buf: bytes, n: int, zero_header: bool) -> list[int]:
         np = self.np
         sectors = self._sectors(buf)
         bad = np.zeros(n, dtype=bool)
         for q in (False, True):
-            a, b = self._rs_sums(self._vectors(sectors, zero_header, q, parity=True))
-            width = Q_VECTORS if q else P_VECTORS    # the bytes past it are padding lanes
-            bad |= ((a | b).view(np.uint8)[:, :width] != 0).any(axis=1)
+            a, b = self._syndromes(sectors, zero_header, q, parity=True)
+            a |= b
+            bad |= a.any(axis=1)
         return np.nonzero(bad)[0].tolist()
 
     def ecc_fill(self, buf: bytearray, n: int, zero_header: bool) -> None:
         np = self.np
         sectors = self._sectors(buf)
         for q, width, base in ((False, P_VECTORS, P_PARITY), (True, Q_VECTORS, Q_PARITY)):
-            a, b = self._rs_sums(self._vectors(sectors, zero_header, q, parity=False))
+            a, b = self._syndromes(sectors, zero_header, q, parity=False)
+            carry = np.empty_like(a, dtype=np.int8)
             for _ in range(2):  # sum alpha^(data-1-i) x_i -> sum alpha^(data+1-i) x_i
-                a = ((a & self._m7) << np.uint64(1)) ^ (((a >> np.uint64(7)) & self._m1) * self._poly)
-            a8 = (a ^ b).view(np.uint8)[:, :width]
-            p0 = self._div[a8]
-            p1 = p0 ^ b.view(np.uint8)[:, :width]
+                self._times_alpha(a, a.view(np.int8), carry, self._i8_7, self._u8_poly)
+            a ^= b
+            p0 = np.take(self._div, a, mode="wrap")
             sectors[:, base:base + width] = p0
-            sectors[:, base + width:base + 2 * width] = p1
+            p0 ^= b
+            sectors[:, base + width:base + 2 * width] = p0
 
 
 _ENGINES: dict[str, object] = {}

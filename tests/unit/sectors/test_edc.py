@@ -257,6 +257,38 @@ def test_bulk_engines_agree_on_random_data() -> None:
     assert len({r[1] for r in results}) == 1
 
 
+@pytest.mark.parametrize("count", [1, 5, 16, 17, 37])
+def test_bulk_engines_agree_with_the_single_sector_code(count: int) -> None:
+    """Run lengths that are and are not whole numbers of the numpy engine's sector groups:
+    every mode encodes as the single-sector encoders do, and the same damaged sectors (user
+    data, each parity area, a Form 1 header, which its ECC does not cover) are found bad."""
+    user = os.urandom(2324 * count)
+    single = {
+        "m1": b"".join(edc.encode_mode1(user[i * 2048:(i + 1) * 2048], 7 + i) for i in range(count)),
+        "f1": b"".join(edc.encode_mode2_form1(user[i * 2048:(i + 1) * 2048], 7 + i) for i in range(count)),
+        "f2": b"".join(edc.encode_mode2_form2(user[i * 2324:(i + 1) * 2324], 7 + i) for i in range(count)),
+    }
+    damage = {i: pos for i, pos in zip(range(0, count, 2), [40, 2080, 2250, 2351, 500, 2200, 2300])}
+    for name in BACKENDS:
+        previous = edc.set_backend(name)
+        try:
+            assert edc.encode_mode1_run(user[:2048 * count], 7) == single["m1"], name
+            assert edc.encode_mode2_form1_run(user[:2048 * count], 7) == single["f1"], name
+            assert edc.encode_mode2_form2_run(user, 7) == single["f2"], name
+            for kind, raw in single.items():
+                bad = bytearray(raw)
+                for i, pos in damage.items():
+                    bad[i * SECTOR + pos] ^= 0x5A
+                if kind == "f1" and count > 1:
+                    bad[SECTOR + 14] ^= 0x01       # the frame number: ECC ignores it, the LBA not
+                damaged = sorted(damage)           # all inside the EDC or ECC of every mode
+                header = [1] if kind == "f1" and count > 1 else []
+                assert edc.check_sectors(bytes(bad), 7) == sorted(damaged + header), (name, kind)
+                assert edc.check_sectors(bytes(bad), None) == damaged, (name, kind)
+        finally:
+            edc.set_backend(previous)
+
+
 def test_numpy_crc_register_matches_the_byte_wise_reference() -> None:
     """The slicing-by-16 CRC pads the span in front to whole blocks: for every span length and
     start (none a multiple of 16, and the three EDC spans), its register is compute_edc's."""
