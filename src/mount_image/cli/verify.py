@@ -20,6 +20,7 @@ from typing import Any, Iterator
 from ..disc.model import Disc, Track, TrackKind, TrackMode
 from ..disc.probe import open_image
 from ..errors import CorruptDataError, MountImageError
+from ..io.source import pread_into
 from ..sectors import edc, edc_engines
 from .messages import EXIT_FAILURE, EXIT_OK, error
 from .opening import choose_session, open_session_fs
@@ -62,7 +63,7 @@ def _skip_reason(track: Track) -> str | None:
     return None
 
 
-def _main_channel(raw: bytes, n: int, stride: int) -> bytes:
+def _main_channel(raw: memoryview, n: int, stride: int) -> bytes | memoryview:
     """The first 2352 bytes of each of ``n`` stored sectors (drops the subchannel)."""
     if stride == RAW:
         return raw
@@ -74,8 +75,8 @@ def _main_channel(raw: bytes, n: int, stride: int) -> bytes:
     return np.frombuffer(raw, dtype=np.uint8, count=n * stride).reshape(n, stride)[:, :RAW].tobytes()
 
 
-def _mode_mismatches(buf: bytes, n: int, expected: int) -> list[int]:
-    column = buf[15::RAW]
+def _mode_mismatches(buf: bytes | memoryview, n: int, expected: int) -> list[int]:
+    column = bytes(buf[15::RAW])
     if column == bytes((expected,)) * n:
         return []
     return [i for i, mode in enumerate(column) if mode not in (expected, 0)]
@@ -151,18 +152,25 @@ def _check_run(track: Track, first: int, n: int) -> tuple[int, list[BadSector]]:
     """Check sectors ``first`` .. ``first + n - 1`` of ``track``: (how many were read, the bad ones).
     Fewer are read only when the image ends early (it shrank since it was opened)."""
     stride, expected = track.sector_size, _EXPECTED_MODE[track.mode]
-    raw = track.source.pread(track.offset + first * stride, n * stride)
-    n = len(raw) // stride
-    raw = raw[:n * stride]
-    buf = _main_channel(raw, n, stride)
+    global _RUN_BUFFER
+    if len(_RUN_BUFFER) < n * stride:
+        _RUN_BUFFER = bytearray(RUN_SECTORS * stride)
+    view = memoryview(_RUN_BUFFER)[:n * stride]
+    n = pread_into(track.source, track.offset + first * stride, view) // stride
+    buf = _main_channel(view[:n * stride], n, stride)
     lba = track.start + first
     try:
         bad = set(edc.check_sectors(buf, lba))
     except ValueError:  # an LBA beyond what a BCD MSF header can say: no address check
         bad = set(edc.check_sectors(buf))
     bad.update(_mode_mismatches(buf, n, expected))
-    return n, [BadSector(lba + i, _kinds(buf[i * RAW:(i + 1) * RAW], lba + i, expected))
+    return n, [BadSector(lba + i, _kinds(bytes(buf[i * RAW:(i + 1) * RAW]), lba + i, expected))
                for i in sorted(bad)]
+
+
+# One run's stored sectors, read into the same buffer every time (a fresh 9.6 MB bytes object
+# per run cost page faults on all of it); each forked worker has its own copy.
+_RUN_BUFFER = bytearray()
 
 
 # ---------------------------------------------------------------------------------------------

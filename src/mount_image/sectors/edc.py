@@ -206,7 +206,7 @@ def check_sectors(buf: bytes | bytearray | memoryview, first_lba: int | None = N
     Bad: sync wrong, header not the address ``first_lba + index`` (when given), unknown mode, or
     EDC, ECC (unless ``ecc`` is false) or Mode 1's 8 zero bytes wrong. Call ``check_sector`` on
     each for the details."""
-    data = buf if isinstance(buf, bytes) else bytes(buf)
+    data = memoryview(buf).cast("B")    # runs are slices of it, not copies
     if len(data) % SECTOR_SIZE:
         raise ValueError(f"{len(data)} bytes is not a whole number of {SECTOR_SIZE}-byte sectors")
     count = len(data) // SECTOR_SIZE
@@ -224,13 +224,14 @@ _CHECKS = {1: (_and_edc(MODE1_EDC_SPAN), False), (2, 1): (_and_edc(FORM1_EDC_SPA
            (2, 2): (_and_edc(FORM2_EDC_SPAN), None)}
 
 
-def _mismatches(column: bytes, expected: bytes) -> list[int]:
+def _mismatches(column: bytes | memoryview, expected: bytes) -> list[int]:
+    column = bytes(column)             # a strided memoryview: compared as bytes, with memcmp
     if column == expected:
         return []
     return [i for i, (got, want) in enumerate(zip(column, expected)) if got != want]
 
 
-def _check_run(chunk: bytes, n: int, first_lba: int | None, ecc: bool) -> list[int]:
+def _check_run(chunk: memoryview, n: int, first_lba: int | None, ecc: bool) -> list[int]:
     engine = _engine()
     bad: set[int] = set()
     # Sync, header and the mode byte are checked a byte position at a time across the run.
@@ -245,7 +246,7 @@ def _check_run(chunk: bytes, n: int, first_lba: int | None, ecc: bool) -> list[i
         for k in range(3):
             bad.update(_mismatches(chunk[12 + k::SECTOR_SIZE], expected[k]))
     groups: dict[object, list[int]] = {1: [], (2, 1): [], (2, 2): []}
-    if chunk[15::SECTOR_SIZE] == b"\x01" * n:
+    if bytes(chunk[15::SECTOR_SIZE]) == b"\x01" * n:
         groups[1] = list(range(n))
         for pos in range(2068, 2076):
             bad.update(_mismatches(chunk[pos::SECTOR_SIZE], bytes(n)))

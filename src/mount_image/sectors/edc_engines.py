@@ -56,7 +56,7 @@ class _PythonEngine:
         return accs
 
     def edc_bad(self, buf: bytes, n: int, start: int, length: int) -> list[int]:
-        accs = self._edc_accumulators(buf, start, length)
+        accs = self._edc_accumulators(bytes(buf), start, length)  # translate needs bytes
         return _nonzero(accs[0] | accs[1] | accs[2] | accs[3], n)
 
     def edc_fill(self, buf: bytearray, n: int, start: int, length: int) -> None:
@@ -78,6 +78,7 @@ class _PythonEngine:
         return a, b
 
     def ecc_bad(self, buf: bytes, n: int, zero_header: bool) -> list[int]:
+        buf = bytes(buf)  # a memoryview from check_sectors: translate needs bytes
         bad = 0
         for vectors, data in ((P_OFFSETS, P_DATA), (Q_OFFSETS, Q_DATA)):
             for offsets in vectors:
