@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ...errors import CorruptDataError
-from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_SYMLINK_BYTES, LruCache, Stat, copy_into, usable_name
+from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_SYMLINK_BYTES, LruCache, Stat, usable_name
 from .directory import DirectoryItem, parse_directory, symlink_target
 from .dstring import decode_dstring
 from .icb import DataMap, Icb, data_map, prefetch, read_icb, read_tagged
@@ -138,7 +138,17 @@ class UdfFileSystem:
             raise
 
     def read_into(self, entry: UdfEntry, offset: int, dest: memoryview) -> int:
-        return copy_into(dest, self.read(entry, offset, len(dest)))
+        if entry.stat.is_dir:
+            raise IsADirectoryError(21, "is a directory")
+        if offset >= entry.stat.size or not len(dest):
+            return 0
+        what = f"file {entry.name!r}"
+        try:
+            dm = self._maps.get_or_compute((entry.ref, entry.lbn), lambda: self._data_map(entry))
+            return dm.read_into(self.device.read_into, offset, dest, what)
+        except CorruptDataError as exc:
+            log.warning("UDF %s: %s", what, exc)
+            raise
 
     def readlink(self, entry: UdfEntry) -> str:
         if entry.symlink is None:

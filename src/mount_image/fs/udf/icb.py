@@ -250,6 +250,32 @@ class DataMap:
             i += 1
         return b"".join(parts)
 
+    def read_into(self, read_into, offset: int, dest: memoryview, what: str) -> int:  # noqa: ANN001
+        """read(...) written into ``dest``, each recorded piece by ``read_into(position, view)``
+        (the device's: no copy of our own); the bytes written."""
+        end = min(offset + len(dest), self.size)
+        if offset >= end:
+            return 0
+        if self.embedded is not None:
+            data = self.embedded[offset:end]
+            dest[:len(data)] = data
+            return len(data)
+        i = max(0, bisect.bisect_right(self.offsets, offset) - 1)
+        pos = offset
+        while pos < end and i < len(self.pieces):
+            start, length, where = self.pieces[i]
+            a, b = pos - start, min(end, start + length) - start
+            if where == MISSING:
+                raise CorruptDataError(f"{what}: bytes {pos}-{end} have no allocation descriptor")
+            out = dest[pos - offset:pos - offset + b - a]
+            if where == ZEROS:
+                out[:] = bytes(b - a)
+            else:
+                read_into(where + a, out)
+            pos = start + b
+            i += 1
+        return pos - offset
+
 
 def data_map(space: Space, icb: Icb, limit: int | None = None, copy: int = 0) -> DataMap:
     """The data map of a file; every extent is bounded by its partition (``space.runs``).

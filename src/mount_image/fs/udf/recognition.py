@@ -14,11 +14,13 @@ MAX_VRS_DESCRIPTORS = 64            # a recognition sequence longer than this is
 
 
 class Device(Protocol):
-    """What the UDF reader needs of a BlockDevice: any byte range, and the size in bytes."""
+    """What the UDF reader needs of a BlockDevice: any byte range, file data written into a
+    buffer (read_into), and the size in bytes."""
 
     size: int
 
     def read_bytes(self, offset: int, size: int) -> bytes: ...
+    def read_into(self, offset: int, dest: memoryview) -> None: ...
 
 
 def recognition_sequence(device: Device, start: int = 0) -> list[str]:
