@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import is_mounted, mounted, run_cli
+from conftest import IN_CI, is_mounted, mounted, run_cli
 from daemon_support import (README, SAMPLE, datagram_socket, foreground, receive_until,
                             wait_for)
 
@@ -141,3 +141,24 @@ def test_notify_socket_hears_ready_and_stopping(tmp_path: Path) -> None:
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(10) == 0
         assert receive_until(sock, b"STOPPING=1")[-1] == f"STOPPING=1\nSTATUS=unmounted {mnt}".encode()
+
+
+def test_mounts_on_libfuse2_when_asked(tmp_path: Path) -> None:
+    """FUSE_LIBRARY_NAME=fuse picks libfuse2 (README, "FUSE binding"): libfuse3-only options
+    are left out and reads go through the same path."""
+    import ctypes.util
+    if ctypes.util.find_library("fuse") is None:
+        if IN_CI:
+            pytest.fail("libfuse2 is missing (scripts/install.sh --test installs fuseiso, which needs it)")
+        pytest.skip("libfuse2 is not installed")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    proc = run_cli(SAMPLE, mnt, env={**os.environ, "FUSE_LIBRARY_NAME": "fuse"})
+    try:
+        assert proc.returncode == 0, proc.stderr
+        assert (mnt / "README.txt").read_bytes().startswith(README)
+        assert sorted(p.name for p in (mnt / "docs").iterdir()) == \
+            ["A long file name with spaces.txt", "readme-link"]
+    finally:
+        run_cli("unmount", mnt)
+    assert not is_mounted(mnt)

@@ -39,8 +39,11 @@ def fuse_options(image: str, options: MountOptions) -> dict:
     kwargs: dict = {
         "fsname": escaped, "subtype": mounts.SUBTYPE, "ro": True, "default_permissions": True,
         "kernel_cache": True, "attr_timeout": ATTR_TIMEOUT, "entry_timeout": ATTR_TIMEOUT,
-        "negative_timeout": ATTR_TIMEOUT, "use_ino": True, "max_threads": 16,
+        "negative_timeout": ATTR_TIMEOUT, "use_ino": True,
     }
+    from ..fuse.binding import FUSE_MAJOR
+    if FUSE_MAJOR >= 3:   # libfuse2 (FUSE_LIBRARY_NAME=fuse) refuses the option
+        kwargs["max_threads"] = 16
     kwargs.update(options.fuse)
     # Whatever fstab or mount.fuse3 passed (it appends dev,suid): an image is never a source of
     # device nodes or set-id programs, and never written.
