@@ -26,7 +26,9 @@ def crc(data: bytes) -> bytes:
 
 
 def encode(fields: dict[int, dict[str, str]], encoding: str = "latin-1", block: int = 0,
-           tab: bool = True) -> bytes:
+           tab: bool = True, language: int = 0x09) -> bytes:
+    """The packs of one block; its size information gives ``language`` (EBU code, 0x09 English)
+    as the block's language code and the block's last sequence number."""
     double = encoding == "shift_jis"
     unit = 2 if double else 1
     last = max(fields)
@@ -53,8 +55,9 @@ def encode(fields: dict[int, dict[str, str]], encoding: str = "latin-1", block: 
             packs.append(head + stream[at:at + 12])
             counts[kind - 0x80] += 1
     counts[0xF] = 3
-    size_info = bytes((CODES[encoding], 1, last, 0)) + bytes(counts) + bytes((len(packs) + 2,) + (0,) * 7) \
-        + bytes((0x09,) + (0,) * 7)
+    last_sequence, languages = [0] * 8, [0] * 8
+    last_sequence[block], languages[block] = len(packs) + 2, language
+    size_info = bytes((CODES[encoding], 1, last, 0)) + bytes(counts) + bytes(last_sequence) + bytes(languages)
     for i in range(3):
         head = bytes((0x8F, i, len(packs), block << 4))
         packs.append(head + size_info[12 * i:12 * i + 12])

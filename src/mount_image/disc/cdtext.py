@@ -50,6 +50,11 @@ TEXT_TYPES = {0x80: "TITLE", 0x81: "PERFORMER", 0x82: "SONGWRITER", 0x83: "COMPO
               0x84: "ARRANGER", 0x85: "MESSAGE", 0x86: "DISC_ID", 0x87: "GENRE", 0x8E: "UPC_EAN"}
 # 0x88/0x89 (TOC), 0x8A-0x8C (reserved) and 0x8D (closed information) carry nothing shown.
 CHARACTER_CODES = {0x00: "latin-1", 0x01: "ascii", 0x80: "shift_jis", 0x81: "euc_kr", 0x82: "gb2312"}
+# Size information bytes 28-35: the language code of blocks 0-7 (EBU Tech 3258 codes, which
+# MMC-3 Annex J uses); the common ones by their ISO 639-1 names.
+LANGUAGE_CODES_AT = 28
+LANGUAGES = {0x08: "de", 0x09: "en", 0x0A: "es", 0x0F: "fr", 0x15: "it", 0x1D: "nl", 0x56: "ru",
+             0x65: "ko", 0x69: "ja", 0x75: "zh"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +121,40 @@ def split_packs(data: bytes, where: str, crc: bool = True) -> list[CdTextPack]:
 
 
 def decode(data: bytes, where: str, crc: bool = True) -> CdText:
-    """The first block's text from raw packs; an empty CdText when nothing usable is there."""
+    """The text of raw packs; an empty CdText when nothing usable is there."""
     return decode_packs(split_packs(data, where, crc), where)
 
 
 def decode_packs(packs: list[CdTextPack], where: str) -> CdText:
-    if not packs:
+    """The first block's fields as they are (``("TITLE", ...)``), then those of each further
+    block (another language) with its language before the key: ``("ja.TITLE", ...)``. A cue
+    sheet has room for one language, the xattrs and ``info`` for all."""
+    blocks = sorted({p.block for p in packs})  # block 0 when present: the first language
+    if not blocks:
         return CdText()
-    block = min(p.block for p in packs)        # block 0 when present: the first language
-    mine = [p for p in packs if p.block == block]
+    first = _decode_block([p for p in packs if p.block == blocks[0]], where)
+    disc = list(first.disc)
+    tracks = {n: list(fields) for n, fields in (first.tracks or {}).items()}
+    for block in blocks[1:]:
+        mine = [p for p in packs if p.block == block]
+        language = _language(mine, block, where)
+        text = _decode_block(mine, where)
+        disc += [(f"{language}.{key}", value) for key, value in text.disc]
+        for n, fields in (text.tracks or {}).items():
+            tracks.setdefault(n, []).extend((f"{language}.{key}", value) for key, value in fields)
+    return CdText(tuple(disc), {n: tuple(v) for n, v in sorted(tracks.items())})
+
+
+def _language(packs: list[CdTextPack], block: int, where: str) -> str:
+    """The block's language from its size information, as LANGUAGES names it, or "blockN"."""
+    info = b"".join(p.text for p in _in_sequence([p for p in packs if p.pack_type == SIZE_INFO], where))
+    at = LANGUAGE_CODES_AT + block
+    code = info[at] if len(info) > at else None
+    return LANGUAGES.get(code, f"block{block}") if code is not None else f"block{block}"
+
+
+def _decode_block(mine: list[CdTextPack], where: str) -> CdText:
+    """The fields of one block's packs."""
     encoding = _encoding(mine, where)
     disc: list[tuple[str, str]] = []
     tracks: dict[int, list[tuple[str, str]]] = {}

@@ -42,6 +42,19 @@ def test_double_byte_text() -> None:
     assert text.track(1) == text.track(2) == (("TITLE", "うた"),)
 
 
+def test_further_language_blocks_are_kept_with_their_language() -> None:
+    """Block 0 gives the plain keys; blocks 1.. (other languages) give "ja.TITLE"-style keys,
+    named from the language code in their size information; an unknown code names the block."""
+    japanese = {0: {"TITLE": "アルバム"}, 1: {"TITLE": "うた"}, 3: {"PERFORMER": "バンド"}}
+    packs = (encode(FIELDS) + encode(japanese, "shift_jis", block=1, language=0x69)
+             + encode({0: {"TITLE": "Zweite"}}, block=2, language=0x7F))
+    text = cdtext.decode(packs, "test")
+    assert text.disc == as_tuples(FIELDS[0]) + (("ja.TITLE", "アルバム"), ("block2.TITLE", "Zweite"))
+    assert text.track(1) == as_tuples(FIELDS[1]) + (("ja.TITLE", "うた"),)
+    assert text.track(2) == as_tuples(FIELDS[2])
+    assert text.track(3) == as_tuples(FIELDS[3]) + (("ja.PERFORMER", "バンド"),)
+
+
 def test_corpus_files() -> None:
     """The three .cdt files in libcdio's test data (cdrdao and libburn wrote them)."""
     text = cdtext.decode(corpus_file("libcdio/cdtext.cdt").read_bytes(), "cdtext.cdt")
