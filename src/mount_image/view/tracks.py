@@ -5,7 +5,8 @@
 - An audio track is ``trackNN.wav``: a 44-byte RIFF/WAVE header, then the PCM from its INDEX 01
   to the next track's INDEX 01, so a gap stored as the next track's INDEX 00 plays at the end of
   this one, as on a CD player. The last track runs to the end of its data. PREGAP/POSTGAP silence
-  that is not stored is not invented. CD-TEXT fields are xattrs ``user.cdtext.title``, ... (``user.cdtext.de.title`` for a further language)
+  that is not stored is not invented. CD-TEXT fields are xattrs ``user.cdtext.title``, ...
+  (``user.cdtext.de.title`` for a further language)
 - With more than one session the files sit in ``sessionN/`` folders; NN is the track number as
   the disc numbers it.
 - ``disc.bin`` + ``disc.cue`` in the root: the whole disc as one raw 2352-byte image with its cue
