@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ImageFormatError
 from ..io.source import ByteSource, FileSource
+from .cdtext import LANGUAGES
 from .descriptor import find_in_folder, read_descriptor_text
 from .model import Disc, Index, Session, Track, TrackKind, TrackMode
 from .msf import Msf
@@ -193,6 +194,7 @@ class _Parser:
         self.catalog: str | None = None
         self.disc_type: str | None = None
         self.cdtext: list[tuple[str, str]] = []
+        self.languages: dict[int, str] = {}    # LANGUAGE_MAP: block number -> language name
         self.sources: dict[str, FileSource] = {}
         self.items = 0
 
@@ -446,8 +448,11 @@ class _Parser:
         except ValueError as exc:
             raise self.fail(f"{command}: bad time {tok.text}: {exc}", tok.line) from None
 
-    def cdtext_block(self, out: list[tuple[str, str]], depth: int = 0) -> None:
-        """``{ LANGUAGE n { KEY "value" ... } ... }``: string items kept, binary items skipped."""
+    def cdtext_block(self, out: list[tuple[str, str]], depth: int = 0, prefix: str = "") -> None:
+        """``{ LANGUAGE n { KEY "value" ... } ... }``: string items kept, binary items skipped.
+
+        LANGUAGE 0's items are kept as they are; a further language's get its name before the
+        key (``de.TITLE``), as disc/cdtext.py names CD-TEXT blocks, from the LANGUAGE_MAP."""
         if depth > MAX_CDTEXT_DEPTH:
             raise self.fail("CD_TEXT blocks nested too deep")
         opening = self.next("{")
@@ -462,11 +467,45 @@ class _Parser:
                 self.cdtext_block([], depth + 1)   # binary data or LANGUAGE_MAP contents
                 continue
             following = self.peek()
+            word = tok.text.upper()
             if not tok.quoted and following is not None and following.quoted:
                 self.pos += 1
-                out.append((tok.text.upper(), following.text))
+                out.append((prefix + word, following.text))
+            elif word == "LANGUAGE_MAP" and following is not None and following.text == "{":
+                self.language_map(depth + 1)
+            elif (word == "LANGUAGE" and not tok.quoted and following is not None
+                  and _NUMBER.fullmatch(following.text)):
+                self.pos += 1
+                block = int(following.text)
+                name = self.languages.get(block, f"block{block}")
+                self.cdtext_block(out, depth + 1, "" if block == 0 else f"{name}.")
             elif not tok.quoted and following is not None and following.text == "{" and not following.quoted:
-                self.cdtext_block(out if tok.text.upper() != "LANGUAGE_MAP" else [], depth + 1)
+                self.cdtext_block(out, depth + 1, prefix)
+
+    def language_map(self, depth: int) -> None:
+        """``LANGUAGE_MAP { 0 : EN 1 : 8 }``: each block's language, a code (EBU, as in the
+        packs' size information) or cdrdao's EN."""
+        items: list[str] = []
+        self.cdtext_words(items, depth)
+        for block, value in re.findall(r"(\d+)\s*:\s*(\w+)", " ".join(items)):
+            code = int(value, 0) if value[0].isdigit() else None
+            name = LANGUAGES.get(code) if code is not None else value.lower()
+            self.languages[int(block)] = name or f"block{block}"
+
+    def cdtext_words(self, out: list[str], depth: int) -> None:
+        """The unquoted words of a ``{ ... }`` block, nested blocks included."""
+        if depth > MAX_CDTEXT_DEPTH:
+            raise self.fail("CD_TEXT blocks nested too deep")
+        self.next("{")
+        while True:
+            tok = self.next('"}" closing LANGUAGE_MAP')
+            if tok.text == "}" and not tok.quoted:
+                return
+            if tok.text == "{" and not tok.quoted:
+                self.pos -= 1
+                self.cdtext_words(out, depth + 1)
+            else:
+                out.append(tok.text)
 
     def resolve(self, name: str, line: int, command: str) -> str:
         """The named file in the toc's folder only (the rule of cue.py's FILE)."""

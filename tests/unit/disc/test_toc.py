@@ -201,6 +201,23 @@ FILE "disc.bin" 0
     assert (track.sector_size, track.subchannel, track.sectors) == (2448, 96, 10)
 
 
+def test_cd_text_in_two_languages(tmp_path: Path) -> None:
+    """LANGUAGE 1 (German in the map: code 8) gives "de."-keys, as a second pack block would;
+    a language the map does not name gives "blockN."; language 0 stays as it is."""
+    toc = """CD_DA
+CD_TEXT { LANGUAGE_MAP { 0 : EN 1:8 } LANGUAGE 0 { TITLE "Album" } LANGUAGE 1 { TITLE "Platte" } }
+TRACK AUDIO
+CD_TEXT { LANGUAGE 0 { TITLE "Song" PERFORMER "Band" } LANGUAGE 1 { TITLE "Lied" }
+          LANGUAGE 2 { TITLE "Chanson" } }
+FILE "disc.bin" 0
+"""
+    disc = parse(tmp_path, toc, {"disc.bin": 10 * RAW})
+    (track,) = disc.tracks
+    assert disc.cdtext == (("TITLE", "Album"), ("de.TITLE", "Platte"))
+    assert track.cdtext == (("TITLE", "Song"), ("PERFORMER", "Band"), ("de.TITLE", "Lied"),
+                            ("block2.TITLE", "Chanson"))
+
+
 def test_mixed_file_and_zero_reads_through(tmp_path: Path) -> None:
     disc = parse_toc(str(write(tmp_path, 'TRACK MODE1\nZERO 0:0:2\nFILE "a.iso" 0\nZERO MODE1 0:0:3\n'
                                          'START 0:0:1\n', {"a.iso": b"\x07" * (4 * 2048)})))
