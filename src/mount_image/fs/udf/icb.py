@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Iterator, Protocol
 
 from ...errors import CorruptDataError
 from .layout import TAG_AED, TAG_EFE, TAG_FE, TAG_IE, check_tag
@@ -231,13 +231,10 @@ class DataMap:
     offsets: list[int]
     pieces: list[tuple[int, int, int]]
 
-    def read(self, read_bytes, offset: int, size: int, what: str) -> bytes:
-        end = min(offset + size, self.size)
-        if offset >= end:
-            return b""
-        if self.embedded is not None:
-            return self.embedded[offset:end]
-        parts = []
+    def spans(self, offset: int, end: int, what: str) -> Iterator[tuple[int, int, int]]:
+        """(file position, length, byte position or ZEROS) of each piece of [offset, end);
+        CorruptDataError where the allocation has a gap. Shorter than asked only when the
+        pieces end first."""
         i = max(0, bisect.bisect_right(self.offsets, offset) - 1)
         pos = offset
         while pos < end and i < len(self.pieces):
@@ -245,10 +242,18 @@ class DataMap:
             a, b = pos - start, min(end, start + length) - start
             if where == MISSING:
                 raise CorruptDataError(f"{what}: bytes {pos}-{end} have no allocation descriptor")
-            parts.append(bytes(b - a) if where == ZEROS else read_bytes(where + a, b - a))
+            yield pos, b - a, where if where == ZEROS else where + a
             pos = start + b
             i += 1
-        return b"".join(parts)
+
+    def read(self, read_bytes, offset: int, size: int, what: str) -> bytes:  # noqa: ANN001
+        end = min(offset + size, self.size)
+        if offset >= end:
+            return b""
+        if self.embedded is not None:
+            return self.embedded[offset:end]
+        return b"".join(bytes(length) if where == ZEROS else read_bytes(where, length)
+                        for _pos, length, where in self.spans(offset, end, what))
 
     def read_into(self, read_into, offset: int, dest: memoryview, what: str) -> int:  # noqa: ANN001
         """read(...) written into ``dest``, each recorded piece by ``read_into(position, view)``
@@ -260,21 +265,15 @@ class DataMap:
             data = self.embedded[offset:end]
             dest[:len(data)] = data
             return len(data)
-        i = max(0, bisect.bisect_right(self.offsets, offset) - 1)
-        pos = offset
-        while pos < end and i < len(self.pieces):
-            start, length, where = self.pieces[i]
-            a, b = pos - start, min(end, start + length) - start
-            if where == MISSING:
-                raise CorruptDataError(f"{what}: bytes {pos}-{end} have no allocation descriptor")
-            out = dest[pos - offset:pos - offset + b - a]
+        written = 0
+        for pos, length, where in self.spans(offset, end, what):
+            out = dest[pos - offset:pos - offset + length]
             if where == ZEROS:
-                out[:] = bytes(b - a)
+                out[:] = bytes(length)
             else:
-                read_into(where + a, out)
-            pos = start + b
-            i += 1
-        return pos - offset
+                read_into(where, out)
+            written = pos - offset + length
+        return written
 
 
 def data_map(space: Space, icb: Icb, limit: int | None = None, copy: int = 0) -> DataMap:
