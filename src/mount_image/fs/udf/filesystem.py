@@ -11,7 +11,7 @@ import logging
 import os
 import stat as st
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from ...errors import CorruptDataError
 from ..base import MAX_DEPTH, MAX_DIRECTORY_BYTES, MAX_SYMLINK_BYTES, LruCache, Stat, usable_name
@@ -26,6 +26,7 @@ from .layout_files import (EA_DEVICE_SPECIFICATION, FT_BLOCK, FT_CHAR, FT_DIRECT
 from .partitions import LogicalVolume
 from .volume import UdfVolume, read_volume
 
+T = TypeVar("T")
 log = logging.getLogger("mount_image.udf")
 
 DIRECTORY_CACHE_ENTRIES = 150_000     # as the ISO 9660 reader: about 120 MB at most
@@ -125,27 +126,25 @@ class UdfFileSystem:
         return found
 
     def read(self, entry: UdfEntry, offset: int, size: int) -> bytes:
+        return self._read_file(entry, offset, size, b"", lambda dm, what: dm.read(
+            self.device.read_bytes, offset, size, what))
+
+    def read_into(self, entry: UdfEntry, offset: int, dest: memoryview) -> int:
+        return self._read_file(entry, offset, len(dest), 0, lambda dm, what: dm.read_into(
+            self.device.read_into, offset, dest, what))
+
+    def _read_file(self, entry: UdfEntry, offset: int, size: int, nothing: T,
+                   read: Callable[[DataMap, str], T]) -> T:
+        """``read(data map, what)`` for ``size`` bytes of a file from ``offset``; ``nothing``
+        past its end or for no bytes. Damage is logged here once for both ways of reading."""
         if entry.stat.is_dir:
             raise IsADirectoryError(21, "is a directory")
         if offset >= entry.stat.size or size <= 0:
-            return b""
+            return nothing
         what = f"file {entry.name!r}"
         try:
-            dm = self._maps.get_or_compute((entry.ref, entry.lbn), lambda: self._data_map(entry))
-            return dm.read(self.device.read_bytes, offset, size, what)
-        except CorruptDataError as exc:
-            log.warning("UDF %s: %s", what, exc)
-            raise
-
-    def read_into(self, entry: UdfEntry, offset: int, dest: memoryview) -> int:
-        if entry.stat.is_dir:
-            raise IsADirectoryError(21, "is a directory")
-        if offset >= entry.stat.size or not len(dest):
-            return 0
-        what = f"file {entry.name!r}"
-        try:
-            dm = self._maps.get_or_compute((entry.ref, entry.lbn), lambda: self._data_map(entry))
-            return dm.read_into(self.device.read_into, offset, dest, what)
+            dm = self._file_map(entry)
+            return read(dm, what)
         except CorruptDataError as exc:
             log.warning("UDF %s: %s", what, exc)
             raise
@@ -156,7 +155,7 @@ class UdfFileSystem:
         return entry.symlink
 
     def byte_ranges(self, entry: UdfEntry) -> list[tuple[int, int]]:
-        dm = self._maps.get_or_compute((entry.ref, entry.lbn), lambda: self._data_map(entry))
+        dm = self._file_map(entry)
         return [(where, length) for _start, length, where in dm.pieces if where >= 0]
 
     def xattrs(self, entry: UdfEntry) -> dict[str, bytes]:
@@ -335,6 +334,10 @@ class UdfFileSystem:
         return 0
 
     # ---- file data and named streams --------------------------------------------------------
+
+    def _file_map(self, entry: UdfEntry) -> DataMap:
+        """The entry's data map, kept in the LRU of recently read files."""
+        return self._maps.get_or_compute((entry.ref, entry.lbn), lambda: self._data_map(entry))
 
     def _data_map(self, entry: UdfEntry) -> DataMap:
         icb = read_icb(self.space, entry.ref, entry.lbn)
