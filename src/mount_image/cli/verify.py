@@ -22,6 +22,7 @@ from ..disc.probe import open_image
 from ..errors import CorruptDataError, MountImageError
 from ..io.source import pread_into
 from ..sectors import edc, edc_engines
+from ..sectors.blocks import gather
 from .messages import EXIT_FAILURE, EXIT_OK, error
 from .opening import choose_session, open_session_fs
 from .options import parse_options
@@ -67,12 +68,7 @@ def _main_channel(raw: memoryview, n: int, stride: int) -> bytes | memoryview:
     """The first 2352 bytes of each of ``n`` stored sectors (drops the subchannel)."""
     if stride == RAW:
         return raw
-    try:
-        import numpy as np
-    except ImportError:
-        view = memoryview(raw)
-        return b"".join([view[i * stride:i * stride + RAW] for i in range(n)])
-    return np.frombuffer(raw, dtype=np.uint8, count=n * stride).reshape(n, stride)[:, :RAW].tobytes()
+    return gather(raw[:n * stride], stride, 0, RAW)
 
 
 def _mode_mismatches(buf: bytes | memoryview, n: int, expected: int) -> list[int]:

@@ -65,7 +65,7 @@ class BlockDevice:
         last = (offset + size - 1) // COOKED_BLOCK
         stride = layout.stored_size
         raw = self._source.pread(self.track.offset + first * stride, (last - first + 1) * stride)
-        data = _gather(raw, stride, layout.user_offset, COOKED_BLOCK)
+        data = gather(raw, stride, layout.user_offset, COOKED_BLOCK)
         skip = offset - first * COOKED_BLOCK
         return data[skip:skip + size] if skip or len(data) != size else data
 
@@ -132,10 +132,10 @@ class BlockDevice:
                 parts.append(SYNC + _header(self.track.start + lba + i, 2))
                 parts.append(view[i * stride:(i + 1) * stride])
             return b"".join(parts)
-        return _gather(data, stride, 0, RAW_SECTOR)
+        return gather(data, stride, 0, RAW_SECTOR)
 
 
-def _gather(raw: bytes, stride: int, start: int, length: int) -> bytes:
+def gather(raw: bytes, stride: int, start: int, length: int) -> bytes:
     """``raw[start:start + length]`` of every whole ``stride``-byte sector in ``raw``, joined.
 
     numpy does it as one strided copy that releases the GIL: 38 us per MiB against 280 us for
@@ -153,11 +153,11 @@ def _gather(raw: bytes, stride: int, start: int, length: int) -> bytes:
 
 
 def _gather_into(raw: bytes, stride: int, start: int, dest: memoryview) -> int:
-    """_gather's COOKED_BLOCK-byte pieces written into ``dest``; how many bytes were written."""
+    """gather's COOKED_BLOCK-byte pieces written into ``dest``; how many bytes were written."""
     count = min(len(raw) // stride, len(dest) // COOKED_BLOCK)
     np = optional_numpy()
     if np is None:
-        data = _gather(raw[:count * stride], stride, start, COOKED_BLOCK)
+        data = gather(raw[:count * stride], stride, start, COOKED_BLOCK)
         dest[:len(data)] = data
         return len(data)
     rows = np.frombuffer(raw, np.uint8, count * stride).reshape(count, stride)
