@@ -47,6 +47,15 @@ def number(device: str) -> str:
     return f"{os.major(rdev)}:{os.minor(rdev)}"
 
 
+def pull(device: str, watch: "Watch") -> tuple[str, str]:
+    """The loop device goes away as a pulled stick would (detached, then udev's remove
+    uevent): its major:minor from before, and the watcher's "unmounted" line."""
+    major_minor = number(device)
+    subprocess.run(["losetup", "-d", device], check=True, capture_output=True)
+    send_remove_uevent(device)
+    return major_minor, watch.wait_line("unmounted")
+
+
 class Watch:
     """The watcher as a user runs it, with a recording notify-send first on PATH."""
 
@@ -132,20 +141,14 @@ def test_watch_unmounts_images_whose_device_is_removed(tmp_path: Path) -> None:
             sleeper = subprocess.Popen(["sleep", "60"], cwd=from_stick)
 
             # The stick is pulled.
-            stick_number = number(stick_dev)
-            subprocess.run(["losetup", "-d", stick_dev], check=True, capture_output=True)
-            send_remove_uevent(stick_dev)
-            line = watch.wait_line("unmounted")
+            stick_number, line = pull(stick_dev, watch)
             assert line == (f"mount-image: unmounted {from_stick} ({on_stick / 'disc.iso'}): "
                             f"device {stick_dev} ({stick_number}) removed")
             assert wait_until(lambda: not is_mounted(from_stick))
             assert is_mounted(from_device) and is_mounted(elsewhere)
 
             # The disc device itself goes away.
-            disc_number = number(disc_dev)
-            subprocess.run(["losetup", "-d", disc_dev], check=True, capture_output=True)
-            send_remove_uevent(disc_dev)
-            line = watch.wait_line("unmounted")
+            disc_number, line = pull(disc_dev, watch)
             assert line == (f"mount-image: unmounted {from_device} ({disc_dev}): "
                             f"device {disc_dev} ({disc_number}) removed")
             assert wait_until(lambda: not is_mounted(from_device))
@@ -215,10 +218,7 @@ def test_watch_follows_a_bin_that_lives_on_the_removed_stick(tmp_path: Path) -> 
             assert stick_row["mounted"] == [{"mountpoint": str(mnt), "image": str(local / "game.cue")}]
             watch = Watch(tmp_path)
             watch.wait_line(READY)
-            stick_number = number(stick_dev)
-            subprocess.run(["losetup", "-d", stick_dev], check=True, capture_output=True)
-            send_remove_uevent(stick_dev)
-            line = watch.wait_line("unmounted")
+            stick_number, line = pull(stick_dev, watch)
             assert line == (f"mount-image: unmounted {mnt} ({local / 'game.cue'}): "
                             f"device {stick_dev} ({stick_number}) removed")
             assert wait_until(lambda: not is_mounted(mnt))
