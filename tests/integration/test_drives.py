@@ -17,7 +17,7 @@ import pytest
 from conftest import is_mounted, listing, one_line_error, require_tool, run_cli
 from fixtures import trees
 from support.faultyfile import faulty_file
-from support.loopdev import loop_device
+from support.loopdev import ext2_stick, loop_device
 
 LABEL = "LOOPDISC"
 NO_UDEV_NOTE = "ID_CDROM/ID_FS properties unavailable"
@@ -146,13 +146,7 @@ def test_drives_lists_the_device_an_image_file_lives_on(iso, mount, tmp_path) ->
     """A stick (an ext2 filesystem on a loop device) holding the .iso: the device is listed with
     the mount, though mount-image cannot read the stick itself."""
     image, tree = iso
-    require_tool("mke2fs")
-    stick_tree = tmp_path / "stick-tree"
-    stick_tree.mkdir()
-    (stick_tree / "disc.iso").write_bytes(image.read_bytes())
-    stick = tmp_path / "stick.img"
-    subprocess.run(["mke2fs", "-q", "-t", "ext2", "-d", str(stick_tree), str(stick), "4M"],
-                   check=True, capture_output=True)
+    stick = ext2_stick(tmp_path, lambda folder: (folder / "disc.iso").write_bytes(image.read_bytes()))
     on_stick = tmp_path / "stick"
     on_stick.mkdir()
     with loop_device(stick) as dev:

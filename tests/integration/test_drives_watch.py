@@ -26,7 +26,7 @@ from pathlib import Path
 
 from conftest import is_mounted, kill_daemons, listing, require_tool, run_cli, unmount, wait_until
 from fixtures import trees
-from support.loopdev import loop_device, wait_detached
+from support.loopdev import ext2_stick, loop_device, wait_detached
 from support.rawcd import write_single_track
 
 READY = "watching for removed devices"
@@ -109,18 +109,12 @@ def _mount(image: Path | str, mnt: Path) -> None:
 
 def test_watch_unmounts_images_whose_device_is_removed(tmp_path: Path) -> None:
     require_tool("fusermount3")
-    require_tool("mke2fs")
     tree = tmp_path / "tree"
     (tree / "sub").mkdir(parents=True)
     (tree / "a.txt").write_bytes(b"on the stick\n")
     (tree / "sub" / "b.bin").write_bytes(os.urandom(50_000))
     iso = genisoimage(tree, tmp_path / "disc.iso", "STICKDISC")
-    stick_tree = tmp_path / "stick-tree"
-    stick_tree.mkdir()
-    (stick_tree / "disc.iso").write_bytes(iso.read_bytes())
-    stick = tmp_path / "stick.img"
-    subprocess.run(["mke2fs", "-q", "-t", "ext2", "-d", str(stick_tree), str(stick), "4M"],
-                   check=True, capture_output=True)
+    stick = ext2_stick(tmp_path, lambda folder: (folder / "disc.iso").write_bytes(iso.read_bytes()))
     on_stick = tmp_path / "stick"
     on_stick.mkdir()
     from_stick, from_device, elsewhere = (tmp_path / "m-stick", tmp_path / "m-dev",
@@ -187,17 +181,11 @@ def test_watch_follows_a_bin_that_lives_on_the_removed_stick(tmp_path: Path) -> 
     """The .cue is on the local disk, its .bin (a symlink in the cue's folder) on the stick:
     the mount depends on the stick too."""
     require_tool("fusermount3")
-    require_tool("mke2fs")
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "song.txt").write_bytes(b"la la la\n")
     iso = genisoimage(tree, tmp_path / "disc.iso", "CUEDISC")
-    stick_tree = tmp_path / "stick-tree"
-    stick_tree.mkdir()
-    write_single_track(iso, stick_tree / "game.bin", "MODE1/2352")
-    stick = tmp_path / "stick.img"
-    subprocess.run(["mke2fs", "-q", "-t", "ext2", "-d", str(stick_tree), str(stick), "4M"],
-                   check=True, capture_output=True)
+    stick = ext2_stick(tmp_path, lambda folder: write_single_track(iso, folder / "game.bin", "MODE1/2352"))
     on_stick = tmp_path / "stick"
     on_stick.mkdir()
     local = tmp_path / "local"

@@ -10,11 +10,24 @@ import contextlib
 import os
 import subprocess
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
 from conftest import IN_CI, require_tool, wait_until
+
+
+def ext2_stick(folder: Path, fill: Callable[[Path], object]) -> Path:
+    """A 4 MiB ext2 image, as a USB stick would hold, made by ``mke2fs -d`` from a folder that
+    ``fill`` writes into; its path (``folder/stick.img``)."""
+    require_tool("mke2fs")
+    tree = folder / "stick-tree"
+    tree.mkdir()
+    fill(tree)
+    stick = folder / "stick.img"
+    subprocess.run(["mke2fs", "-q", "-t", "ext2", "-d", str(tree), str(stick), "4M"],
+                   check=True, capture_output=True)
+    return stick
 
 
 def require_root() -> None:
